@@ -1,0 +1,69 @@
+package dev.anvil.core.kernels;
+
+import dev.anvil.core.compute.ComputePool;
+
+/**
+ * Single-precision general matrix multiply, BLAS-style:
+ * {@code C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C}, row-major, where
+ * {@code op(X)} is X or Xᵀ. The three layouts training needs are A·B (forward of x·W when W is
+ * stored k×n), A·Bᵀ (x·Wᵀ with W stored n×k as in PyTorch's Linear, and dX = dY·W) and Aᵀ·B
+ * (dW = dYᵀ·X). Transposes are never materialised: the packing routines read either layout.
+ *
+ * <p>Leading dimensions are row strides in elements: {@code lda} is the row length of A as stored
+ * (k when A is m×k, m when A is stored k×m and used transposed), likewise {@code ldb}, {@code ldc}.
+ */
+public final class Gemm {
+
+    private Gemm() {}
+
+    /** {@code C = alpha·op(A)·op(B) + beta·C} on the shared compute pool. */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        sgemm(ComputePool.shared(), transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** {@code C = alpha·op(A)·op(B) + beta·C} on {@code pool}. */
+    public static void sgemm(ComputePool pool, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        checkArguments(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+        if (m == 0 || n == 0) return;
+        // Reference implementation (correct for every layout); the blocked Vector-API kernel replaces it.
+        pool.parallelFor(m, 1, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                for (int j = 0; j < n; j++) {
+                    float s = 0f;
+                    for (int p = 0; p < k; p++) {
+                        float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
+                        float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
+                        s += av * bv;
+                    }
+                    int ci = cOff + i * ldc + j;
+                    c[ci] = alpha * s + (beta == 0f ? 0f : beta * c[ci]);
+                }
+            }
+        });
+    }
+
+    /** Validates dimensions, strides and that every addressed element lies inside its array. */
+    static void checkArguments(boolean transA, boolean transB, int m, int n, int k,
+                               float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                               float[] c, int cOff, int ldc) {
+        if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("sgemm: negative size m=" + m + " n=" + n + " k=" + k);
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        checkMatrix("A" + (transA ? "ᵀ" : ""), a, aOff, aRows, aCols, lda, m, n, k);
+        checkMatrix("B" + (transB ? "ᵀ" : ""), b, bOff, bRows, bCols, ldb, m, n, k);
+        checkMatrix("C", c, cOff, m, n, ldc, m, n, k);
+    }
+
+    private static void checkMatrix(String name, float[] x, int off, int rows, int cols, int ld, int m, int n, int k) {
+        if (rows == 0 || cols == 0) return;
+        if (ld < cols) throw new IllegalArgumentException("sgemm(m=" + m + ", n=" + n + ", k=" + k + "): leading dimension of " + name + " is " + ld + ", less than its " + cols + " columns");
+        long last = (long) off + (long) (rows - 1) * ld + cols;
+        if (off < 0 || last > x.length) {
+            throw new IllegalArgumentException("sgemm(m=" + m + ", n=" + n + ", k=" + k + "): " + name + " stored as " + rows + "×" + cols + " (ld " + ld + ") at offset " + off + " needs " + last + " elements, array has " + x.length);
+        }
+    }
+}
