@@ -42,12 +42,15 @@ final class GemmBlocked {
     /** Panel width: two vectors (32 floats with AVX-512, 16 with AVX2). */
     static final int NR = 2 * V;
     /** Rows of the register tile. */
-    static final int MR = 8;
-    static final int KC = Integer.getInteger("anvil.gemm.kc", 256);
-    static final int MC = Integer.getInteger("anvil.gemm.mc", 128) / MR * MR;
-    static final boolean PACK_A_ALWAYS = Boolean.getBoolean("anvil.gemm.packA");
+    /** Rows of the register tile: 12 with 32 vector registers (AVX-512), 6 with 16 (AVX2). */
+    static final int MR = V >= 16 ? 12 : 6;
+    static int KC = Integer.getInteger("anvil.gemm.kc", 256);
+    /** Widest column chunk: KC × NC floats of packed B (1 MB) stay within a 2 MB L2. */
+    static int NC = Integer.getInteger("anvil.gemm.nc", 1024);
+    static int MC = Integer.getInteger("anvil.gemm.mc", 128) / MR * MR;
+    static boolean PACK_A_ALWAYS = Boolean.getBoolean("anvil.gemm.packA");
 
-    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[2][]);
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {null, null, new float[MR * NR]});
 
     static void multiply(ComputePool pool, boolean transA, boolean transB, int m, int n, int k, float alpha,
                          float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -57,7 +60,7 @@ final class GemmBlocked {
         // Aim for about 4 tasks per thread so a descheduled thread does not stall the call, but
         // keep chunks at least 2 panels wide so A is not re-streamed for too little work.
         int wantTasks = threads == 1 ? 1 : threads * 4;
-        int colChunks = Math.max(1, Math.min(wantTasks, panels / 2));
+        int colChunks = Math.max((n + NC - 1) / NC, Math.min(wantTasks, panels / 2));
         int rowChunks = 1;
         if (colChunks < wantTasks) {
             int rowBlocks = (m + MC - 1) / MC;
@@ -88,10 +91,11 @@ final class GemmBlocked {
         float[][] buffers = BUFFERS.get();
         float[] bp = buffers[0];
         if (bp == null || bp.length < kcMax * panels * NR) bp = buffers[0] = new float[kcMax * panels * NR];
+        float[] tile = buffers[2];
         float[] ap = null;
         if (packA) {
             ap = buffers[1];
-            if (ap == null || ap.length < kcMax * MR) ap = buffers[1] = new float[kcMax * MR];
+            if (ap == null || ap.length < kcMax * MC) ap = buffers[1] = new float[kcMax * MC];
         }
         for (int p0 = 0; p0 < k; p0 += KC) {
             int kc = Math.min(KC, k - p0);
@@ -99,6 +103,12 @@ final class GemmBlocked {
             packB(transB, b, bOff, ldb, p0, kc, j0, j1, bp);
             for (int ib = i0; ib < i1; ib += MC) {
                 int ie = Math.min(i1, ib + MC);
+                if (packA) {
+                    // The block's MR-row strips, strip s at ap[s·kc·MR], packed once for all panels.
+                    for (int i = ib; i < ie; i += MR) {
+                        packAStrip(transA, a, aOff, lda, i, Math.min(MR, ie - i), p0, kc, ap, (i - ib) * kc);
+                    }
+                }
                 for (int jp = 0; jp < panels; jp++) {
                     int j = j0 + jp * NR;
                     int nr = Math.min(NR, j1 - j);
@@ -107,10 +117,9 @@ final class GemmBlocked {
                         int mr = Math.min(MR, ie - i);
                         int cIdx = cOff + i * ldc + j;
                         if (packA) {
-                            packAStrip(transA, a, aOff, lda, i, mr, p0, kc, ap);
-                            kernelPacked(kc, ap, bp, panelOff, c, cIdx, ldc, mr, nr, alpha, sliceBeta);
+                            GemmMicrokernels.packed(kc, ap, (i - ib) * kc, mr, bp, panelOff, c, cIdx, ldc, nr, alpha, sliceBeta, tile);
                         } else {
-                            kernelRows(kc, a, aOff + i * lda + p0, lda, mr, bp, panelOff, c, cIdx, ldc, nr, alpha, sliceBeta);
+                            GemmMicrokernels.rows(kc, a, aOff + i * lda + p0, lda, mr, bp, panelOff, c, cIdx, ldc, nr, alpha, sliceBeta, tile);
                         }
                     }
                 }
@@ -162,123 +171,24 @@ final class GemmBlocked {
     }
 
     /** Packs rows [i, i+mr) × k-range [p0, p0+kc) of op(A) as {@code dst[p·MR + r]}, zero rows past mr. */
-    static void packAStrip(boolean transA, float[] a, int aOff, int lda, int i, int mr, int p0, int kc, float[] dst) {
+    static void packAStrip(boolean transA, float[] a, int aOff, int lda, int i, int mr, int p0, int kc, float[] dst, int dOff) {
         if (transA) {
-            // op(A)(i, p) = a[p·lda + i]: the MR values of one p are contiguous.
+            // op(A)(i, p) = a[p·lda + i]: the MR values of one p are contiguous in A, so each
+            // step is one masked vector copy (MR ≤ V lanes), zero-filling rows past mr.
+            VectorMask<Float> rowsMask = SPECIES.indexInRange(0, mr), strideMask = SPECIES.indexInRange(0, MR);
             for (int p = 0; p < kc; p++) {
                 int src = aOff + (p0 + p) * lda + i;
-                int d = p * MR;
-                for (int r = 0; r < mr; r++) dst[d + r] = a[src + r];
-                for (int r = mr; r < MR; r++) dst[d + r] = 0f;
+                FloatVector.fromArray(SPECIES, a, src, rowsMask).intoArray(dst, dOff + p * MR, strideMask);
             }
         } else {
             for (int r = 0; r < MR; r++) {
                 if (r < mr) {
                     int src = aOff + (i + r) * lda + p0;
-                    for (int p = 0; p < kc; p++) dst[p * MR + r] = a[src + p];
+                    for (int p = 0; p < kc; p++) dst[dOff + p * MR + r] = a[src + p];
                 } else {
-                    for (int p = 0; p < kc; p++) dst[p * MR + r] = 0f;
+                    for (int p = 0; p < kc; p++) dst[dOff + p * MR + r] = 0f;
                 }
             }
         }
-    }
-
-    /**
-     * MR×NR tile with A read in place: rows {@code a0 + r·lda}, r < mr (rows past mr re-read the
-     * last real row and are not stored). {@code c[cIdx..]} is the tile's top-left element.
-     */
-    static void kernelRows(int kc, float[] a, int a0, int lda, int mr, float[] bp, int bOff,
-                           float[] c, int cIdx, int ldc, int nr, float alpha, float beta) {
-        int last = mr - 1;
-        int r0 = a0;
-        int r1 = a0 + Math.min(1, last) * lda;
-        int r2 = a0 + Math.min(2, last) * lda;
-        int r3 = a0 + Math.min(3, last) * lda;
-        int r4 = a0 + Math.min(4, last) * lda;
-        int r5 = a0 + Math.min(5, last) * lda;
-        int r6 = a0 + Math.min(6, last) * lda;
-        int r7 = a0 + Math.min(7, last) * lda;
-        FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-        for (int p = 0; p < kc; p++) {
-            int bi = bOff + p * NR;
-            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + V);
-            FloatVector x;
-            x = FloatVector.broadcast(SPECIES, a[r0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, a[r1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, a[r2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, a[r3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, a[r4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, a[r5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, a[r6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, a[r7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
-        }
-        store(c00, c01, c, cIdx, nr, alpha, beta);
-        if (mr > 1) store(c10, c11, c, cIdx + ldc, nr, alpha, beta);
-        if (mr > 2) store(c20, c21, c, cIdx + 2 * ldc, nr, alpha, beta);
-        if (mr > 3) store(c30, c31, c, cIdx + 3 * ldc, nr, alpha, beta);
-        if (mr > 4) store(c40, c41, c, cIdx + 4 * ldc, nr, alpha, beta);
-        if (mr > 5) store(c50, c51, c, cIdx + 5 * ldc, nr, alpha, beta);
-        if (mr > 6) store(c60, c61, c, cIdx + 6 * ldc, nr, alpha, beta);
-        if (mr > 7) store(c70, c71, c, cIdx + 7 * ldc, nr, alpha, beta);
-    }
-
-    /** MR×NR tile with A from a packed strip {@code ap[p·MR + r]}. */
-    static void kernelPacked(int kc, float[] ap, float[] bp, int bOff,
-                             float[] c, int cIdx, int ldc, int mr, int nr, float alpha, float beta) {
-        FloatVector z = FloatVector.zero(SPECIES);
-        FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z;
-        FloatVector c40 = z, c41 = z, c50 = z, c51 = z, c60 = z, c61 = z, c70 = z, c71 = z;
-        for (int p = 0; p < kc; p++) {
-            int bi = bOff + p * NR;
-            int ai = p * MR;
-            FloatVector b0 = FloatVector.fromArray(SPECIES, bp, bi);
-            FloatVector b1 = FloatVector.fromArray(SPECIES, bp, bi + V);
-            FloatVector x;
-            x = FloatVector.broadcast(SPECIES, ap[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(SPECIES, ap[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(SPECIES, ap[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(SPECIES, ap[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(SPECIES, ap[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(SPECIES, ap[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(SPECIES, ap[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(SPECIES, ap[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
-        }
-        store(c00, c01, c, cIdx, nr, alpha, beta);
-        if (mr > 1) store(c10, c11, c, cIdx + ldc, nr, alpha, beta);
-        if (mr > 2) store(c20, c21, c, cIdx + 2 * ldc, nr, alpha, beta);
-        if (mr > 3) store(c30, c31, c, cIdx + 3 * ldc, nr, alpha, beta);
-        if (mr > 4) store(c40, c41, c, cIdx + 4 * ldc, nr, alpha, beta);
-        if (mr > 5) store(c50, c51, c, cIdx + 5 * ldc, nr, alpha, beta);
-        if (mr > 6) store(c60, c61, c, cIdx + 6 * ldc, nr, alpha, beta);
-        if (mr > 7) store(c70, c71, c, cIdx + 7 * ldc, nr, alpha, beta);
-    }
-
-    /** Folds one tile row into C: {@code C = alpha·acc + beta·C} over the first nr columns. */
-    private static void store(FloatVector acc0, FloatVector acc1, float[] c, int idx, int nr, float alpha, float beta) {
-        if (nr == NR) {
-            FloatVector r0 = acc0.mul(alpha), r1 = acc1.mul(alpha);
-            if (beta != 0f) {
-                r0 = FloatVector.fromArray(SPECIES, c, idx).fma(FloatVector.broadcast(SPECIES, beta), r0);
-                r1 = FloatVector.fromArray(SPECIES, c, idx + V).fma(FloatVector.broadcast(SPECIES, beta), r1);
-            }
-            r0.intoArray(c, idx);
-            r1.intoArray(c, idx + V);
-        } else {
-            storePartial(acc0, acc1, c, idx, nr, alpha, beta);
-        }
-    }
-
-    private static void storePartial(FloatVector acc0, FloatVector acc1, float[] c, int idx, int nr, float alpha, float beta) {
-        VectorMask<Float> m0 = SPECIES.indexInRange(0, nr), m1 = SPECIES.indexInRange(V, nr);
-        FloatVector r0 = acc0.mul(alpha), r1 = acc1.mul(alpha);
-        if (beta != 0f) {
-            r0 = FloatVector.fromArray(SPECIES, c, idx, m0).fma(FloatVector.broadcast(SPECIES, beta), r0);
-            r1 = FloatVector.fromArray(SPECIES, c, idx + V, m1).fma(FloatVector.broadcast(SPECIES, beta), r1);
-        }
-        r0.intoArray(c, idx, m0);
-        r1.intoArray(c, idx + V, m1);
     }
 }
