@@ -8,7 +8,7 @@
 #   bench/gemm-vs-peers.sh                      # default shapes, 2 threads
 #   THREADS=1 ROUNDS=3 bench/gemm-vs-peers.sh
 #   SHAPES="512x512x512:NN 256x2304x768:NT" bench/gemm-vs-peers.sh   # MxNxK:layout
-#   TORCH=1 bench/gemm-vs-peers.sh              # adds libtorch (needs the anvil-bench jar)
+#   TORCH=0 bench/gemm-vs-peers.sh              # without libtorch (DJL, from the anvil-bench module)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +16,7 @@ THREADS=${THREADS:-2}
 ROUNDS=${ROUNDS:-1}
 REPEATS=${REPEATS:-15}
 WARMUP=${WARMUP:-2}
-TORCH=${TORCH:-0}
+TORCH=${TORCH:-1}
 # M×N×K:layout. NN is A·B, NT is A·Bᵀ (x·Wᵀ, PyTorch's Linear), TN is Aᵀ·B (the weight gradient).
 SHAPES=${SHAPES:-"1024x1024x1024:NN 2048x2048x2048:NN 768x3072x768:NN 256x2304x768:NN 256x2304x768:NT 768x2304x256:TN"}
 
@@ -56,9 +56,11 @@ anvil_gflops() { # m n k layout
     | python3 -c 'import json,sys; print("%.1f" % json.loads(sys.stdin.read().strip().splitlines()[-1])["gflops"])'
 }
 
-TORCH_JAR="$ROOT/anvil-bench/target/benchmarks.jar"
+BENCH_TARGET="$ROOT/anvil-bench/target"
 torch_gflops() { # m n k layout
-  "$ANVIL_JAVA" -Dai.djl.offline=true -cp "$TORCH_JAR" dev.anvil.bench.TorchGemmBench \
+  local cp
+  cp="$(ls "$BENCH_TARGET"/anvil-bench-*.jar | head -n 1):$(cat "$BENCH_TARGET/runtime-classpath.txt")"
+  "$ANVIL_JAVA" --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -cp "$cp" dev.anvil.bench.TorchGemmBench \
       "$1" "$2" "$3" "$4" "$THREADS" "$REPEATS" "$WARMUP" 2>/dev/null | tail -n 1
 }
 
@@ -69,7 +71,8 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {print (NR
 if [ "$TORCH" = 1 ]; then
   # shellcheck source=../bin/find-jdk.sh
   source "$ROOT/bin/find-jdk.sh"; anvil_find_jdk; ANVIL_JAVA="$ANVIL_JAVA_HOME/bin/java"
-  [ -f "$TORCH_JAR" ] || (cd "$ROOT" && JAVA_HOME=$ANVIL_JAVA_HOME ./mvnw -q -B -DskipTests -pl anvil-bench -am package)
+  [ -f "$BENCH_TARGET/runtime-classpath.txt" ] \
+    || (cd "$ROOT" && JAVA_HOME=$ANVIL_JAVA_HOME ./mvnw -q -B -DskipTests -pl anvil-bench -am package)
 fi
 
 echo "SGEMM, $THREADS threads, median of $REPEATS calls after ${WARMUP}s warm-up, median of $ROUNDS round(s); $(date -u +%FT%TZ)"
