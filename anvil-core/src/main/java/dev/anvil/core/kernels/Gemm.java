@@ -42,12 +42,12 @@ public final class Gemm {
     }
 
     /**
-     * Whether to skip packing: tiny products (packing costs about as much as the arithmetic), few
-     * rows (each packed B element would be used fewer than MR times; m = 1 is decode's
-     * matrix-vector product) and few columns (the NR-wide register tile would be mostly padding).
+     * Whether to skip packing: tiny products (packing costs about as much as the arithmetic), fewer
+     * rows than the smallest microkernel (4; m = 1 is decode's matrix-vector product, which reads
+     * each element of B once either way) and few columns (the NR-wide register tile would be mostly padding).
      */
     static boolean useDirect(int m, int n, int k) {
-        return (long) m * n * k <= 32L * 32 * 32 || m < GemmBlocked.MR || n < GemmBlocked.NR / 2;
+        return (long) m * n * k <= 32L * 32 * 32 || m < 4 || n < GemmBlocked.NR / 2;
     }
 
     /** {@code C = beta·C}, where beta 0 overwrites (NaN and infinities in C included). */

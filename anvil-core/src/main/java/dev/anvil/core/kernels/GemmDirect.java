@@ -73,10 +73,14 @@ final class GemmDirect {
             } else if (beta != 1f) {
                 for (int j = 0; j < width; j++) c[cRow + j] *= beta;
             }
-            for (int p = 0; p < k; p++) {
+        }
+        // p outer, rows inner: each row of B is read once for all rows of C (m is small here).
+        for (int p = 0; p < k; p++) {
+            int bRow = bOff + p * ldb + j0;
+            for (int i = i0; i < i1; i++) {
+                int cRow = cOff + i * ldc + j0;
                 float s = alpha * (transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p]);
                 FloatVector sv = FloatVector.broadcast(SPECIES, s);
-                int bRow = bOff + p * ldb + j0;
                 int j = 0;
                 for (; j < vecEnd; j += V) {
                     sv.fma(FloatVector.fromArray(SPECIES, b, bRow + j), FloatVector.fromArray(SPECIES, c, cRow + j))
