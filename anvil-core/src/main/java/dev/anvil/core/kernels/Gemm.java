@@ -11,6 +11,14 @@ import dev.anvil.core.compute.ComputePool;
  *
  * <p>Leading dimensions are row strides in elements: {@code lda} is the row length of A as stored
  * (k when A is m×k, m when A is stored k×m and used transposed), likewise {@code ldb}, {@code ldc}.
+ *
+ * <p>BLAS semantics for the scalars: alpha 0 or k 0 give {@code C = beta·C} without reading A or
+ * B, and beta 0 overwrites C without reading it (NaN there does not survive).
+ *
+ * <p>Two implementations: {@link GemmBlocked}, cache-blocked over packed B panels with a 12×32
+ * register tile on AVX-512 ({@link GemmMicrokernels}), for everything but the shapes where packing
+ * does not pay, which {@link GemmDirect} computes straight from the operands (see
+ * {@link #useDirect}). Both run on the {@link ComputePool}.
  */
 public final class Gemm {
 

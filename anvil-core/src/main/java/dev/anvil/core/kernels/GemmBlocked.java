@@ -320,12 +320,19 @@ final class GemmBlocked {
     /**
      * Packs rows [i, i+mr) × k-range [p0, p0+kc) of op(A) = Aᵀ as {@code dst[p·MR + r]}, zero
      * rows past mr. op(A)(i, p) = a[p·lda + i], so the MR values of one p are contiguous in A and
-     * each step is one masked vector copy (MR ≤ V lanes).
+     * each step is one masked vector copy when a vector holds MR lanes (element-wise otherwise).
      */
     static void packAStrip(float[] a, int aOff, int lda, int i, int mr, int p0, int kc, float[] dst) {
-        VectorMask<Float> rowsMask = SPECIES.indexInRange(0, mr), stripMask = SPECIES.indexInRange(0, MR);
-        for (int p = 0; p < kc; p++) {
-            FloatVector.fromArray(SPECIES, a, aOff + (p0 + p) * lda + i, rowsMask).intoArray(dst, p * MR, stripMask);
+        if (MR <= V) {
+            VectorMask<Float> rowsMask = SPECIES.indexInRange(0, mr), stripMask = SPECIES.indexInRange(0, MR);
+            for (int p = 0; p < kc; p++) {
+                FloatVector.fromArray(SPECIES, a, aOff + (p0 + p) * lda + i, rowsMask).intoArray(dst, p * MR, stripMask);
+            }
+        } else {
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i;
+                for (int r = 0; r < MR; r++) dst[p * MR + r] = r < mr ? a[src + r] : 0f;
+            }
         }
     }
 }
