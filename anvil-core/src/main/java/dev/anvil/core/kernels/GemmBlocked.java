@@ -45,12 +45,13 @@ final class GemmBlocked {
     /** Rows of the register tile: 12 with 32 vector registers (AVX-512), 6 with 16 (AVX2). */
     static final int MR = V >= 16 ? 12 : 6;
     /**
-     * Depth of a K slice: one NR panel is KC·NR floats (32 KB), most of a 48 KB L1. Measured at
-     * 1024³ on one core: 128 → 122, 192 → 127, 256 → 135, 384 → 129 GFLOP/s.
+     * Depth of a K slice: a strip's rows of A (MR·KC floats, 12 KB) stay in L1 next to the
+     * panel being streamed. Measured at 1024³ on one core (CPU time): 128 → 136, 192 → 140,
+     * 256 → 142-145, 384 → 131-134, 512 → 122-125 GFLOP/s.
      */
-    static final int KC = Integer.getInteger("anvil.gemm.kc", 256);
+    static final int KC = 256;
     /** Widest column chunk: KC × NC floats of packed B (1 MB) stay within a 2 MB L2. */
-    static final int NC = Integer.getInteger("anvil.gemm.nc", 1024);
+    static final int NC = 1024;
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {null, null, new float[MR * NR]});
 
