@@ -90,16 +90,16 @@ public final class SoftmaxCrossEntropy {
                 int i = 0;
                 if (inPlace) {
                     for (int bound = V - L; i <= bound; i += L) {
-                        VectorMath.exp(FloatVector.fromArray(S, logits, x + i).sub(rowLse)).mul(scale)
+                        VectorMath.expOfNonPositive(FloatVector.fromArray(S, logits, x + i).sub(rowLse)).mul(scale)
                                 .intoArray(dLogits, d + i);
                     }
-                    for (; i < V; i++) dLogits[d + i] = scale * VectorMath.exp(logits[x + i] - rowLse);
+                    for (; i < V; i++) dLogits[d + i] = scale * VectorMath.expOfNonPositive(logits[x + i] - rowLse);
                 } else {
                     for (int bound = V - L; i <= bound; i += L) {
-                        VectorMath.exp(FloatVector.fromArray(S, logits, x + i).sub(rowLse))
+                        VectorMath.expOfNonPositive(FloatVector.fromArray(S, logits, x + i).sub(rowLse))
                                 .fma(FloatVector.broadcast(S, scale), FloatVector.fromArray(S, dLogits, d + i)).intoArray(dLogits, d + i);
                     }
-                    for (; i < V; i++) dLogits[d + i] = Math.fma(scale, VectorMath.exp(logits[x + i] - rowLse), dLogits[d + i]);
+                    for (; i < V; i++) dLogits[d + i] = Math.fma(scale, VectorMath.expOfNonPositive(logits[x + i] - rowLse), dLogits[d + i]);
                 }
                 dLogits[d + t] -= scale;
             }

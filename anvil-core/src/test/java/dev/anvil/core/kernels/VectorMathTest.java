@@ -47,6 +47,36 @@ class VectorMathTest {
     }
 
     @Test
+    void expOfNonPositiveIsWithinOneUlpAndFlushesBelowTheNormalRange() {
+        SplittableRandom rng = new SplittableRandom(3);
+        int L = VectorMath.LANES;
+        int n = L * 5_000;
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) rng.nextDouble(-95, 1);
+        float[] special = {0f, -0f, 1f, -1e-7f, 1e-7f, -87.33654f, -87.4f, -200f, Float.NEGATIVE_INFINITY, Float.NaN, -1e-30f};
+        System.arraycopy(special, 0, x, 0, special.length);
+        float[] y = new float[n];
+        for (int i = 0; i < n; i += L) VectorMath.expOfNonPositive(FloatVector.fromArray(VectorMath.SPECIES, x, i)).intoArray(y, i);
+        double worst = 0;
+        int laneMismatches = 0, bad = 0;
+        for (int i = 0; i < n; i++) {
+            if (Float.floatToRawIntBits(VectorMath.expOfNonPositive(x[i])) != Float.floatToRawIntBits(y[i])) laneMismatches++;
+            double e = Math.exp(x[i]);
+            if (Double.isNaN(e)) {
+                if (!Float.isNaN(y[i])) bad++;
+            } else if (x[i] < -87.33654f) {
+                if (y[i] != 0f) bad++;
+            } else {
+                worst = Math.max(worst, Math.abs(y[i] - e) / Math.ulp((float) e));
+            }
+        }
+        assertThat(laneMismatches).isZero();
+        assertThat(bad).isZero();
+        assertThat(worst).isLessThanOrEqualTo(1.0);
+        assertThat(VectorMath.expOfNonPositive(0f)).isEqualTo(1f);
+    }
+
+    @Test
     void reductionsMatchDoubleSumsAtEveryTailLength() {
         SplittableRandom rng = new SplittableRandom(2);
         for (int n = 0; n <= 4 * VectorMath.LANES + 3; n++) {
