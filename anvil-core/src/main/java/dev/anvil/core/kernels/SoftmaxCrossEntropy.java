@@ -46,7 +46,7 @@ public final class SoftmaxCrossEntropy {
             for (int r = r0; r < r1; r++) {
                 int x = logitsOff + r * V;
                 float max = VectorMath.max(logits, x, V);
-                double logSum = Math.log(VectorMath.sumExp(logits, x, V, max));
+                double logSum = StrictMath.log(VectorMath.sumExp(logits, x, V, max));   // StrictMath: same bits on every JVM
                 lse[lseOff + r] = (float) (max + logSum);
                 int t = targets[targetsOff + r];
                 // (max − x_t) + log Σ: both terms ≥ 0, so no cancellation in the loss itself.

@@ -124,6 +124,30 @@ class SoftmaxCrossEntropyTest {
     }
 
     @Test
+    void maskedLogitsAndAMaxLateInTheRowAreHandled() {
+        // Row 0: the first 2500 logits are −∞ (masked), spanning whole blocks of the running-max sweep.
+        // Row 1: increasing logits, so the running max rises in every block and the sum is rescaled.
+        int V = 3000;
+        float[] logits = new float[2 * V];
+        for (int c = 0; c < V; c++) {
+            logits[c] = c < 2500 ? Float.NEGATIVE_INFINITY : (float) Math.sin(c);
+            logits[V + c] = c * 0.01f;
+        }
+        int[] targets = {2700, 17};
+        float[] losses = new float[2], lse = new float[2];
+        SoftmaxCrossEntropy.forward(losses, 0, lse, 0, logits, 0, targets, 0, 2, V, IGNORE);
+        double[] ld = GradCheck.toDoubles(logits);
+        assertThat((double) losses[0]).isCloseTo(rowLoss(ld, 0, 2700, V), within(1e-5));
+        assertThat((double) losses[1]).isCloseTo(rowLoss(ld, 1, 17, V), within(1e-5));
+        float[] d = new float[2 * V];
+        SoftmaxCrossEntropy.backward(d, 0, logits, 0, lse, 0, targets, 0, 2, V, IGNORE, 1f);
+        for (int c = 0; c < 2500; c++) assertThat(d[c]).isZero();
+        double rowSum = 0;
+        for (int c = 0; c < V; c++) rowSum += d[c];
+        assertThat(rowSum).isCloseTo(0, within(1e-5));   // Σ softmax − 1
+    }
+
+    @Test
     void allRowsIgnoredCountsZero() {
         float[] logits = new float[6], losses = new float[2], lse = new float[2];
         assertThat(SoftmaxCrossEntropy.forward(losses, 0, lse, 0, logits, 0, new int[]{IGNORE, IGNORE}, 0, 2, 3, IGNORE)).isZero();
