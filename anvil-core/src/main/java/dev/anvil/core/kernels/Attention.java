@@ -76,11 +76,12 @@ public final class Attention {
         }
         int rowBlocks = (rowsPerKvHead + ROWS - 1) / ROWS;
         int pairs = B * nKvHead;
-        // Later row blocks see more keys (causal), so hand them out first: the longest tasks start
-        // early and the short ones fill the gaps at the end.
+        // Consecutive tasks share one K/V head, so its keys and values stay in cache between them;
+        // within a head, later row blocks see more keys (causal) and are handed out first, so the
+        // short tasks fill the gaps at the end.
         pool.run(pairs * rowBlocks, task -> {
-            int rowBlock = rowBlocks - 1 - task / pairs;
-            int pair = task % pairs;
+            int pair = task / rowBlocks;
+            int rowBlock = rowBlocks - 1 - task % rowBlocks;
             forwardRowBlock(out, outOff, lse, lseOff, q, qOff, k, kOff, v, vOff, dims,
                     pair / nKvHead, pair % nKvHead, rowBlock);
         });
