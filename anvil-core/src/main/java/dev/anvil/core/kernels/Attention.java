@@ -35,7 +35,7 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Backward (FlashAttention-2): with D_i = Σ_d dO_i,d·O_i,d it recomputes, per (row block, key
  * block), S and P = exp(S − lse), dP = dO·Vᵀ (same kernel as S), dS = P ⊙ (dP − D_i), then
- * dV += Pᵀ·dO and dK += dSᵀ·(scale·Q) (vectors along D over padded row copies) and
+ * dV += Pᵀ·dO and dK += scale·dSᵀ·Q (vectors along D, reading the rows in place) and
  * dQ += scale·dS·K (the lane layout again). One task owns one (batch, K/V head) pair, so the
  * grouped heads summing into a shared dK/dV row never race.
  */
@@ -194,11 +194,10 @@ public final class Attention {
     private static final class Scratch {
         int capD = -1;
         float[] qT, dOutT, accT;          // [D][ROWS]: packed queries (scaled), dOut, and Oᵀ or dQᵀ
-        float[] qRows, dOutRows;          // [ROWS][Dp]: the same rows untransposed, zero-padded to Dp
         float[] scores, dScores;          // [KEY_BLOCK][ROWS]: S then P; dP then dS
-        float[] keyRows;                  // [KEY_BLOCK][Dp]: one key block of dK or dV contributions
-        float[] rowMax = new float[ROWS], rowSum = new float[ROWS], correction = new float[ROWS];
-        float[] position = new float[ROWS], rowLse = new float[ROWS], rowDelta = new float[ROWS];
+        int[] rowOffset = new int[ROWS];  // where each row of the block starts in a [B, Tq, nHead, D] array
+        float[] rowMax = new float[ROWS], rowSum = new float[ROWS], correction = new float[ROWS], blockMax = new float[ROWS];
+        float[] ones = ones(), position = new float[ROWS], rowLse = new float[ROWS], rowDelta = new float[ROWS];
         float[] singleQuery, singleOut;   // [Dp], for the one-row-at-a-time path
         float[] singleScores = new float[roundUp(KEY_BLOCK, LANES)];
 
@@ -208,15 +207,18 @@ public final class Attention {
             qT = new float[D * ROWS];
             dOutT = new float[D * ROWS];
             accT = new float[D * ROWS];
-            qRows = new float[ROWS * dp];
-            dOutRows = new float[ROWS * dp];
             scores = new float[KEY_BLOCK * ROWS];
             dScores = new float[KEY_BLOCK * ROWS];
-            keyRows = new float[KEY_BLOCK * dp];
             singleQuery = new float[dp];
             singleOut = new float[dp];
             capD = D;
         }
+    }
+
+    private static float[] ones() {
+        float[] x = new float[ROWS];
+        java.util.Arrays.fill(x, 1f);
+        return x;
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -264,11 +266,13 @@ public final class Attention {
         java.util.Arrays.fill(accT, 0, D * ROWS, 0f);
 
         int kBase = dims.keyBase(kOff, b, kvh), vBase = dims.keyBase(vOff, b, kvh), stride = dims.keyStride();
-        float[] sc = s.scores, corr = s.correction;
+        float[] sc = s.scores, corr = s.correction, blockMax = s.blockMax;
         for (int j0 = 0; j0 <= posMax; j0 += KEY_BLOCK) {
             int nk = Math.min(KEY_BLOCK, posMax + 1 - j0);
-            scoreBlock(sc, qT, k, kBase, stride, j0, nk, D);
-            onlineSoftmaxStep(sc, nk, j0, j0 + nk - 1 > posMin, pos, m, l, corr);
+            boolean diagonal = j0 + nk - 1 > posMin;
+            if (!diagonal) java.util.Arrays.fill(blockMax, Float.NEGATIVE_INFINITY);
+            scoreBlock(sc, qT, k, kBase, stride, j0, nk, D, diagonal ? null : blockMax);
+            onlineSoftmaxStep(sc, nk, j0, diagonal, pos, m, l, corr, blockMax);
             accumulateProbTimesKeys(accT, corr, sc, v, vBase, stride, j0, nk, D);
         }
 
@@ -286,30 +290,38 @@ public final class Attention {
      * One step of the streaming softmax over a block of scores (lanes = rows): masks keys beyond
      * each row's position, updates the running max and sum, turns the scores into unnormalised
      * probabilities exp(S − m_new) in place and leaves exp(m_old − m_new) in {@code corr}, the
-     * factor the output accumulated so far must be rescaled by.
+     * factor the output accumulated so far must be rescaled by. Off the diagonal nothing is masked
+     * and the block's row maxima come precomputed in {@code rowBlockMax}.
      */
     private static void onlineSoftmaxStep(float[] sc, int nk, int j0, boolean diagonal,
-                                          float[] pos, float[] m, float[] l, float[] corr) {
-        FloatVector negInf = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
-        for (int h = 0; h < ROWS; h += LANES) {
-            FloatVector p = FloatVector.fromArray(SPECIES, pos, h);
-            FloatVector blockMax = negInf;
-            for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
-                FloatVector x = FloatVector.fromArray(SPECIES, sc, o);
-                if (diagonal) {
+                                          float[] pos, float[] m, float[] l, float[] corr, float[] rowBlockMax) {
+        // C2 keeps a vector in registers only where it can prove the vector's exact class; a method
+        // called on a loop-carried vector (blockMax.max(x)) or on one merged from two branches is
+        // a virtual call into the API's slow Java fallback. So loop-carried vectors are only ever
+        // arguments (x.max(blockMax)), and the maxima cross the branch through memory.
+        if (diagonal) {
+            for (int h = 0; h < ROWS; h += LANES) {
+                FloatVector p = FloatVector.fromArray(SPECIES, pos, h);
+                FloatVector negInf = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+                FloatVector blockMax = negInf;
+                for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
                     VectorMask<Float> future = p.compare(VectorOperators.LT, (float) (j0 + jj));
-                    x = x.blend(negInf, future);
+                    FloatVector x = FloatVector.fromArray(SPECIES, sc, o).blend(negInf, future);
                     x.intoArray(sc, o);
+                    blockMax = x.max(blockMax);
                 }
-                blockMax = blockMax.max(x);
+                blockMax.intoArray(rowBlockMax, h);
             }
+        }
+        for (int h = 0; h < ROWS; h += LANES) {
+            FloatVector blockMax = FloatVector.fromArray(SPECIES, rowBlockMax, h);
             FloatVector mOld = FloatVector.fromArray(SPECIES, m, h);
             FloatVector mNew = mOld.max(blockMax);
             FloatVector sum = FloatVector.zero(SPECIES);
             for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
                 FloatVector e = FloatVector.fromArray(SPECIES, sc, o).sub(mNew).lanewise(VectorOperators.EXP);
                 e.intoArray(sc, o);
-                sum = sum.add(e);
+                sum = e.add(sum);
             }
             FloatVector c = mOld.sub(mNew).lanewise(VectorOperators.EXP);
             c.intoArray(corr, h);
@@ -348,11 +360,12 @@ public final class Attention {
                     acc = FloatVector.fromArray(SPECIES, qv, c * LANES)
                             .fma(FloatVector.fromArray(SPECIES, k, kr + c * LANES), acc);
                 }
-                if (hasTail) {
-                    acc = FloatVector.fromArray(SPECIES, qv, fullChunks * LANES)
-                            .fma(FloatVector.fromArray(SPECIES, k, kr + fullChunks * LANES, tail), acc);
-                }
                 float x = acc.reduceLanes(VectorOperators.ADD);
+                if (hasTail) {  // reduced on its own: a vector merged across a branch would not stay in registers
+                    x += FloatVector.fromArray(SPECIES, qv, fullChunks * LANES)
+                            .mul(FloatVector.fromArray(SPECIES, k, kr + fullChunks * LANES, tail))
+                            .reduceLanes(VectorOperators.ADD);
+                }
                 sc[jj] = x;
                 blockMax = Math.max(blockMax, x);
             }
@@ -366,16 +379,19 @@ public final class Attention {
             float corr = (float) Math.exp(m - mNew);
             l = l * corr + sum;
             m = mNew;
-            for (int c = 0; c * LANES < D; c++) {
-                boolean partial = c == fullChunks;
+            for (int c = 0; c < fullChunks; c++) {
                 FloatVector acc = FloatVector.fromArray(SPECIES, o, c * LANES).mul(corr);
-                for (int jj = 0; jj < nk; jj++) {
-                    int vr = vBase + (j0 + jj) * stride + c * LANES;
-                    FloatVector vv = partial ? FloatVector.fromArray(SPECIES, v, vr, tail)
-                                             : FloatVector.fromArray(SPECIES, v, vr);
-                    acc = vv.fma(FloatVector.broadcast(SPECIES, sc[jj]), acc);
+                for (int jj = 0, vr = vBase + j0 * stride + c * LANES; jj < nk; jj++, vr += stride) {
+                    acc = FloatVector.fromArray(SPECIES, v, vr).fma(FloatVector.broadcast(SPECIES, sc[jj]), acc);
                 }
                 acc.intoArray(o, c * LANES);
+            }
+            if (hasTail) {
+                FloatVector acc = FloatVector.fromArray(SPECIES, o, fullChunks * LANES).mul(corr);
+                for (int jj = 0, vr = vBase + j0 * stride + fullChunks * LANES; jj < nk; jj++, vr += stride) {
+                    acc = FloatVector.fromArray(SPECIES, v, vr, tail).fma(FloatVector.broadcast(SPECIES, sc[jj]), acc);
+                }
+                acc.intoArray(o, fullChunks * LANES);
             }
         }
         int dst = dims.queryRow(outOff, b, t, head);
@@ -391,13 +407,14 @@ public final class Attention {
                                      float[] dOut, int dOutOff, float[] out, int outOff, float[] lse, int lseOff,
                                      float[] q, int qOff, float[] k, int kOff, float[] v, int vOff,
                                      Dims dims, int b, int kvh) {
-        int D = dims.D(), group = dims.group(), dp = roundUp(D, LANES);
+        int D = dims.D(), group = dims.group();
         int rowsPerKvHead = dims.Tq() * group;
         float scale = dims.scale();
         Scratch s = scratch(D);
-        float[] qT = s.qT, dOutT = s.dOutT, dqT = s.accT, qRows = s.qRows, dOutRows = s.dOutRows;
+        float[] qT = s.qT, dOutT = s.dOutT, dqT = s.accT;
+        int[] rowOffset = s.rowOffset;
         float[] pos = s.position, rowLse = s.rowLse, delta = s.rowDelta;
-        float[] sc = s.scores, dsc = s.dScores, keyRows = s.keyRows;
+        float[] sc = s.scores, dsc = s.dScores;
         int kBase = dims.keyBase(kOff, b, kvh), vBase = dims.keyBase(vOff, b, kvh), stride = dims.keyStride();
         int dkBase = dk == null ? 0 : dims.keyBase(dkOff, b, kvh);
         int dvBase = dv == null ? 0 : dims.keyBase(dvOff, b, kvh);
@@ -406,27 +423,20 @@ public final class Attention {
             int rows = Math.min(ROWS, rowsPerKvHead - row0);
             int posMin = dims.position(row0 / group);
             int posMax = dims.position((row0 + rows - 1) / group);
-            // Pack: Qᵀ·scale and dOutᵀ as lanes (for the score products), the same rows untransposed
-            // and zero-padded to Dp (for dK and dV), lse and D_i = Σ dOut ⊙ out per row.
+            // Pack Qᵀ·scale and dOutᵀ as lanes (for the score products); note where each row
+            // starts (dK and dV read Q and dOut rows in place), its lse and D_i = Σ dOut ⊙ out.
             for (int r = 0; r < ROWS; r++) {
-                int rowOff = r * dp;
                 if (r < rows) {
                     int gr = row0 + r, t = gr / group, head = kvh * group + gr % group;
-                    int qr = dims.queryRow(qOff, b, t, head);
-                    int gr2 = dims.queryRow(dOutOff, b, t, head);
-                    int orow = dims.queryRow(outOff, b, t, head);
+                    int rel = dims.queryRow(0, b, t, head);
+                    rowOffset[r] = rel;
+                    int qr = qOff + rel, gr2 = dOutOff + rel, orow = outOff + rel;
                     float dsum = 0f;
                     for (int d = 0; d < D; d++) {
-                        float qs = scale * q[qr + d], g = dOut[gr2 + d];
-                        qT[d * ROWS + r] = qs;
+                        float g = dOut[gr2 + d];
+                        qT[d * ROWS + r] = scale * q[qr + d];
                         dOutT[d * ROWS + r] = g;
-                        qRows[rowOff + d] = qs;
-                        dOutRows[rowOff + d] = g;
                         dsum += g * out[orow + d];
-                    }
-                    for (int d = D; d < dp; d++) {
-                        qRows[rowOff + d] = 0f;
-                        dOutRows[rowOff + d] = 0f;
                     }
                     pos[r] = dims.position(t);
                     rowLse[r] = lse[dims.lseIndex(lseOff, b, head, t)];
@@ -445,19 +455,17 @@ public final class Attention {
 
             for (int j0 = 0; j0 <= posMax; j0 += KEY_BLOCK) {
                 int nk = Math.min(KEY_BLOCK, posMax + 1 - j0);
-                scoreBlock(sc, qT, k, kBase, stride, j0, nk, D);      // S = scale·Q·Kᵀ
-                scoreBlock(dsc, dOutT, v, vBase, stride, j0, nk, D);  // dP = dO·Vᵀ
+                scoreBlock(sc, qT, k, kBase, stride, j0, nk, D, null);      // S = scale·Q·Kᵀ
+                scoreBlock(dsc, dOutT, v, vBase, stride, j0, nk, D, null);  // dP = dO·Vᵀ
                 probabilitiesAndScoreGradients(sc, dsc, nk, j0, j0 + nk - 1 > posMin, pos, rowLse, delta);
                 if (dv != null) {  // dV += Pᵀ·dO
-                    keyRowsFromRows(keyRows, sc, dOutRows, rows, nk, dp);
-                    addKeyRows(dv, dvBase, stride, j0, nk, D, keyRows, dp);
+                    accumulateKeysFromRows(dv, dvBase, stride, j0, nk, D, 1f, sc, dOut, dOutOff, rowOffset, rows);
                 }
-                if (dk != null) {  // dK += dSᵀ·(scale·Q)
-                    keyRowsFromRows(keyRows, dsc, qRows, rows, nk, dp);
-                    addKeyRows(dk, dkBase, stride, j0, nk, D, keyRows, dp);
+                if (dk != null) {  // dK += scale·dSᵀ·Q
+                    accumulateKeysFromRows(dk, dkBase, stride, j0, nk, D, scale, dsc, q, qOff, rowOffset, rows);
                 }
                 if (dq != null) {  // dQᵀ += dSᵀ·K  (scale applied on write-back)
-                    accumulateProbTimesKeys(dqT, null, dsc, k, kBase, stride, j0, nk, D);
+                    accumulateProbTimesKeys(dqT, s.ones, dsc, k, kBase, stride, j0, nk, D);
                 }
             }
 
@@ -478,16 +486,25 @@ public final class Attention {
      */
     private static void probabilitiesAndScoreGradients(float[] sc, float[] dsc, int nk, int j0, boolean diagonal,
                                                        float[] pos, float[] rowLse, float[] delta) {
-        FloatVector zero = FloatVector.zero(SPECIES);
+        // Two loops rather than a conditional blend: see onlineSoftmaxStep on branch merges.
         for (int h = 0; h < ROWS; h += LANES) {
-            FloatVector p = FloatVector.fromArray(SPECIES, pos, h);
             FloatVector lseV = FloatVector.fromArray(SPECIES, rowLse, h);
             FloatVector deltaV = FloatVector.fromArray(SPECIES, delta, h);
-            for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
-                FloatVector prob = FloatVector.fromArray(SPECIES, sc, o).sub(lseV).lanewise(VectorOperators.EXP);
-                if (diagonal) prob = prob.blend(zero, p.compare(VectorOperators.LT, (float) (j0 + jj)));
-                prob.intoArray(sc, o);
-                prob.mul(FloatVector.fromArray(SPECIES, dsc, o).sub(deltaV)).intoArray(dsc, o);
+            if (diagonal) {
+                FloatVector p = FloatVector.fromArray(SPECIES, pos, h);
+                FloatVector zero = FloatVector.zero(SPECIES);
+                for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
+                    FloatVector prob = FloatVector.fromArray(SPECIES, sc, o).sub(lseV).lanewise(VectorOperators.EXP)
+                            .blend(zero, p.compare(VectorOperators.LT, (float) (j0 + jj)));
+                    prob.intoArray(sc, o);
+                    prob.mul(FloatVector.fromArray(SPECIES, dsc, o).sub(deltaV)).intoArray(dsc, o);
+                }
+            } else {
+                for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
+                    FloatVector prob = FloatVector.fromArray(SPECIES, sc, o).sub(lseV).lanewise(VectorOperators.EXP);
+                    prob.intoArray(sc, o);
+                    prob.mul(FloatVector.fromArray(SPECIES, dsc, o).sub(deltaV)).intoArray(dsc, o);
+                }
             }
         }
         int nk4 = roundUp(nk, 4);
@@ -501,9 +518,11 @@ public final class Attention {
     /**
      * sc[key − j0][row] = Σ_d xT[d][row] · y[key][d] for keys j0 … j0+nk−1, where y's key rows start
      * at yBase with the given stride. Register block: 8 keys × 2 row vectors = 16 accumulators,
-     * per d two row loads and eight broadcasts of y.
+     * per d two row loads and eight broadcasts of y. If blockMax is given, it is raised to the
+     * row-wise maximum of the scores, saving the softmax a pass over them.
      */
-    private static void scoreBlock(float[] sc, float[] xT, float[] y, int yBase, int stride, int j0, int nk, int D) {
+    private static void scoreBlock(float[] sc, float[] xT, float[] y, int yBase, int stride, int j0, int nk, int D,
+                                   float[] blockMax) {
         int jj = 0;
         for (; jj + 8 <= nk; jj += 8) {
             int y0 = yBase + (j0 + jj) * stride, y1 = y0 + stride, y2 = y1 + stride, y3 = y2 + stride;
@@ -539,6 +558,12 @@ public final class Attention {
             a5.intoArray(sc, o); b5.intoArray(sc, o + LANES); o += ROWS;
             a6.intoArray(sc, o); b6.intoArray(sc, o + LANES); o += ROWS;
             a7.intoArray(sc, o); b7.intoArray(sc, o + LANES);
+            if (blockMax != null) {
+                FloatVector lo = a0.max(a1).max(a2.max(a3)).max(a4.max(a5).max(a6.max(a7)));
+                FloatVector hi = b0.max(b1).max(b2.max(b3)).max(b4.max(b5).max(b6.max(b7)));
+                FloatVector.fromArray(SPECIES, blockMax, 0).max(lo).intoArray(blockMax, 0);
+                FloatVector.fromArray(SPECIES, blockMax, LANES).max(hi).intoArray(blockMax, LANES);
+            }
         }
         for (; jj < nk; jj++) {
             int y0 = yBase + (j0 + jj) * stride;
@@ -550,18 +575,21 @@ public final class Attention {
             }
             a0.intoArray(sc, jj * ROWS);
             b0.intoArray(sc, jj * ROWS + LANES);
+            if (blockMax != null) {
+                FloatVector.fromArray(SPECIES, blockMax, 0).max(a0).intoArray(blockMax, 0);
+                FloatVector.fromArray(SPECIES, blockMax, LANES).max(b0).intoArray(blockMax, LANES);
+            }
         }
     }
 
     /**
-     * accT[d][row] = corr[row]·accT[d][row] + Σ_key p[key − j0][row] · y[key][d] (corr null: no
-     * rescale). Register block: 8 values of d × 2 row vectors, per key two loads of p and eight
+     * accT[d][row] = corr[row]·accT[d][row] + Σ_key p[key − j0][row] · y[key][d]. Register block: 8 values of d × 2 row vectors, per key two loads of p and eight
      * broadcasts of y; any D, the last D mod 8 one at a time.
      */
     private static void accumulateProbTimesKeys(float[] accT, float[] corr, float[] p, float[] y, int yBase,
                                                 int stride, int j0, int nk, int D) {
-        FloatVector cLo = corr == null ? null : FloatVector.fromArray(SPECIES, corr, 0);
-        FloatVector cHi = corr == null ? null : FloatVector.fromArray(SPECIES, corr, LANES);
+        FloatVector cLo = FloatVector.fromArray(SPECIES, corr, 0);
+        FloatVector cHi = FloatVector.fromArray(SPECIES, corr, LANES);
         int d = 0;
         for (; d + 8 <= D; d += 8) {
             int o = d * ROWS;
@@ -573,12 +601,10 @@ public final class Attention {
             FloatVector a5 = FloatVector.fromArray(SPECIES, accT, o + 5 * ROWS), b5 = FloatVector.fromArray(SPECIES, accT, o + 5 * ROWS + LANES);
             FloatVector a6 = FloatVector.fromArray(SPECIES, accT, o + 6 * ROWS), b6 = FloatVector.fromArray(SPECIES, accT, o + 6 * ROWS + LANES);
             FloatVector a7 = FloatVector.fromArray(SPECIES, accT, o + 7 * ROWS), b7 = FloatVector.fromArray(SPECIES, accT, o + 7 * ROWS + LANES);
-            if (corr != null) {
-                a0 = a0.mul(cLo); b0 = b0.mul(cHi); a1 = a1.mul(cLo); b1 = b1.mul(cHi);
-                a2 = a2.mul(cLo); b2 = b2.mul(cHi); a3 = a3.mul(cLo); b3 = b3.mul(cHi);
-                a4 = a4.mul(cLo); b4 = b4.mul(cHi); a5 = a5.mul(cLo); b5 = b5.mul(cHi);
-                a6 = a6.mul(cLo); b6 = b6.mul(cHi); a7 = a7.mul(cLo); b7 = b7.mul(cHi);
-            }
+            a0 = a0.mul(cLo); b0 = b0.mul(cHi); a1 = a1.mul(cLo); b1 = b1.mul(cHi);
+            a2 = a2.mul(cLo); b2 = b2.mul(cHi); a3 = a3.mul(cLo); b3 = b3.mul(cHi);
+            a4 = a4.mul(cLo); b4 = b4.mul(cHi); a5 = a5.mul(cLo); b5 = b5.mul(cHi);
+            a6 = a6.mul(cLo); b6 = b6.mul(cHi); a7 = a7.mul(cLo); b7 = b7.mul(cHi);
             for (int jj = 0, po = 0; jj < nk; jj++, po += ROWS) {
                 FloatVector lo = FloatVector.fromArray(SPECIES, p, po);
                 FloatVector hi = FloatVector.fromArray(SPECIES, p, po + LANES);
@@ -611,11 +637,8 @@ public final class Attention {
         }
         for (; d < D; d++) {
             int o = d * ROWS;
-            FloatVector a0 = FloatVector.fromArray(SPECIES, accT, o), b0 = FloatVector.fromArray(SPECIES, accT, o + LANES);
-            if (corr != null) {
-                a0 = a0.mul(cLo);
-                b0 = b0.mul(cHi);
-            }
+            FloatVector a0 = FloatVector.fromArray(SPECIES, accT, o).mul(cLo);
+            FloatVector b0 = FloatVector.fromArray(SPECIES, accT, o + LANES).mul(cHi);
             for (int jj = 0, po = 0; jj < nk; jj++, po += ROWS) {
                 FloatVector w = FloatVector.broadcast(SPECIES, y[yBase + (j0 + jj) * stride + d]);
                 a0 = FloatVector.fromArray(SPECIES, p, po).fma(w, a0);
@@ -627,79 +650,116 @@ public final class Attention {
     }
 
     /**
-     * keyRows[key][:] = Σ_row p[key][row] · x[row][:] for the first {@code rows} rows, keys 0 … nk
-     * rounded up to 4 (p is zero there). This contracts over the rows, which are lanes in p, so it
-     * runs with vectors along D instead: 4 keys × 4 chunks of D = 16 accumulators, per row four
-     * loads of x and four broadcasts of p. x is [ROWS][dp], zero-padded, so no masks are needed.
+     * dst[key][0, D) += factor · Σ_row p[key − j0][row] · x[xOff + rowOffset[row] + (0, D)] for keys
+     * j0 … j0+nk−1 (dst rows at dstBase + key·stride). This contracts over the rows, which are lanes
+     * in p, so it runs with vectors along D: 4 keys × 4 chunks of D = 16 accumulators, per row four
+     * loads of x and four broadcasts of p, then one read-modify-write of the four dst rows. A last
+     * partial chunk of D uses masked loads and stores. p must hold zeros for keys nk … nk rounded
+     * up to 4. (Split into small methods: C1 gives up on one method holding all three shapes.)
      */
-    private static void keyRowsFromRows(float[] keyRows, float[] p, float[] x, int rows, int nk, int dp) {
-        int chunks = dp / LANES;
-        int nk4 = roundUp(nk, 4);
-        for (int jj = 0; jj < nk4; jj += 4) {
-            int p0 = jj * ROWS, p1 = p0 + ROWS, p2 = p1 + ROWS, p3 = p2 + ROWS;
-            int o0 = jj * dp, o1 = o0 + dp, o2 = o1 + dp, o3 = o2 + dp;
+    private static void accumulateKeysFromRows(float[] dst, int dstBase, int stride, int j0, int nk, int D, float factor,
+                                               float[] p, float[] x, int xOff, int[] rowOffset, int rows) {
+        int full = D / LANES;
+        for (int jj = 0; jj < nk; jj += 4) {
+            int valid = Math.min(4, nk - jj);
+            int o = dstBase + (j0 + jj) * stride;
             int c = 0;
-            for (; c + 4 <= chunks; c += 4) {
-                int cOff = c * LANES;
-                FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
-                FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
-                FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
-                FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
-                for (int r = 0, xo = cOff; r < rows; r++, xo += dp) {
-                    FloatVector x0 = FloatVector.fromArray(SPECIES, x, xo);
-                    FloatVector x1 = FloatVector.fromArray(SPECIES, x, xo + LANES);
-                    FloatVector x2 = FloatVector.fromArray(SPECIES, x, xo + 2 * LANES);
-                    FloatVector x3 = FloatVector.fromArray(SPECIES, x, xo + 3 * LANES);
-                    FloatVector w = FloatVector.broadcast(SPECIES, p[p0 + r]);
-                    a00 = x0.fma(w, a00); a01 = x1.fma(w, a01); a02 = x2.fma(w, a02); a03 = x3.fma(w, a03);
-                    w = FloatVector.broadcast(SPECIES, p[p1 + r]);
-                    a10 = x0.fma(w, a10); a11 = x1.fma(w, a11); a12 = x2.fma(w, a12); a13 = x3.fma(w, a13);
-                    w = FloatVector.broadcast(SPECIES, p[p2 + r]);
-                    a20 = x0.fma(w, a20); a21 = x1.fma(w, a21); a22 = x2.fma(w, a22); a23 = x3.fma(w, a23);
-                    w = FloatVector.broadcast(SPECIES, p[p3 + r]);
-                    a30 = x0.fma(w, a30); a31 = x1.fma(w, a31); a32 = x2.fma(w, a32); a33 = x3.fma(w, a33);
-                }
-                a00.intoArray(keyRows, o0 + cOff); a01.intoArray(keyRows, o0 + cOff + LANES);
-                a02.intoArray(keyRows, o0 + cOff + 2 * LANES); a03.intoArray(keyRows, o0 + cOff + 3 * LANES);
-                a10.intoArray(keyRows, o1 + cOff); a11.intoArray(keyRows, o1 + cOff + LANES);
-                a12.intoArray(keyRows, o1 + cOff + 2 * LANES); a13.intoArray(keyRows, o1 + cOff + 3 * LANES);
-                a20.intoArray(keyRows, o2 + cOff); a21.intoArray(keyRows, o2 + cOff + LANES);
-                a22.intoArray(keyRows, o2 + cOff + 2 * LANES); a23.intoArray(keyRows, o2 + cOff + 3 * LANES);
-                a30.intoArray(keyRows, o3 + cOff); a31.intoArray(keyRows, o3 + cOff + LANES);
-                a32.intoArray(keyRows, o3 + cOff + 2 * LANES); a33.intoArray(keyRows, o3 + cOff + 3 * LANES);
+            for (; c + 4 <= full; c += 4) {
+                fourKeysFourChunks(dst, o + c * LANES, stride, valid, factor, p, jj * ROWS, x, xOff + c * LANES, rowOffset, rows);
             }
-            for (; c < chunks; c++) {
-                int cOff = c * LANES;
-                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-                for (int r = 0, xo = cOff; r < rows; r++, xo += dp) {
-                    FloatVector x0 = FloatVector.fromArray(SPECIES, x, xo);
-                    a0 = x0.fma(FloatVector.broadcast(SPECIES, p[p0 + r]), a0);
-                    a1 = x0.fma(FloatVector.broadcast(SPECIES, p[p1 + r]), a1);
-                    a2 = x0.fma(FloatVector.broadcast(SPECIES, p[p2 + r]), a2);
-                    a3 = x0.fma(FloatVector.broadcast(SPECIES, p[p3 + r]), a3);
-                }
-                a0.intoArray(keyRows, o0 + cOff);
-                a1.intoArray(keyRows, o1 + cOff);
-                a2.intoArray(keyRows, o2 + cOff);
-                a3.intoArray(keyRows, o3 + cOff);
+            for (; c < full; c++) {
+                fourKeysOneChunk(dst, o + c * LANES, stride, valid, factor, p, jj * ROWS, x, xOff + c * LANES, rowOffset, rows);
+            }
+            if (full * LANES < D) {
+                fourKeysPartialChunk(dst, o + full * LANES, stride, valid, factor, p, jj * ROWS, x, xOff + full * LANES,
+                        rowOffset, rows, SPECIES.indexInRange(full * LANES, D));
             }
         }
     }
 
-    /** dst[key j0+jj][0, D) += keyRows[jj][0, D) for jj &lt; nk; the last chunk of D is masked. */
-    private static void addKeyRows(float[] dst, int base, int stride, int j0, int nk, int D, float[] keyRows, int dp) {
-        int full = D / LANES * LANES;
-        VectorMask<Float> tail = SPECIES.indexInRange(full, D);
-        for (int jj = 0; jj < nk; jj++) {
-            int o = base + (j0 + jj) * stride, src = jj * dp;
-            for (int d = 0; d < full; d += LANES) {
-                FloatVector.fromArray(SPECIES, dst, o + d).add(FloatVector.fromArray(SPECIES, keyRows, src + d))
-                        .intoArray(dst, o + d);
-            }
-            if (full < D) {
-                FloatVector.fromArray(SPECIES, dst, o + full, tail).add(FloatVector.fromArray(SPECIES, keyRows, src + full))
-                        .intoArray(dst, o + full, tail);
-            }
+    private static void fourKeysFourChunks(float[] dst, int o0, int stride, int valid, float factor,
+                                           float[] p, int p0, float[] x, int xOff, int[] rowOffset, int rows) {
+        int p1 = p0 + ROWS, p2 = p1 + ROWS, p3 = p2 + ROWS;
+        FloatVector a00 = FloatVector.zero(SPECIES), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        for (int r = 0; r < rows; r++) {
+            int xo = xOff + rowOffset[r];
+            FloatVector x0 = FloatVector.fromArray(SPECIES, x, xo);
+            FloatVector x1 = FloatVector.fromArray(SPECIES, x, xo + LANES);
+            FloatVector x2 = FloatVector.fromArray(SPECIES, x, xo + 2 * LANES);
+            FloatVector x3 = FloatVector.fromArray(SPECIES, x, xo + 3 * LANES);
+            FloatVector w = FloatVector.broadcast(SPECIES, p[p0 + r]);
+            a00 = x0.fma(w, a00); a01 = x1.fma(w, a01); a02 = x2.fma(w, a02); a03 = x3.fma(w, a03);
+            w = FloatVector.broadcast(SPECIES, p[p1 + r]);
+            a10 = x0.fma(w, a10); a11 = x1.fma(w, a11); a12 = x2.fma(w, a12); a13 = x3.fma(w, a13);
+            w = FloatVector.broadcast(SPECIES, p[p2 + r]);
+            a20 = x0.fma(w, a20); a21 = x1.fma(w, a21); a22 = x2.fma(w, a22); a23 = x3.fma(w, a23);
+            w = FloatVector.broadcast(SPECIES, p[p3 + r]);
+            a30 = x0.fma(w, a30); a31 = x1.fma(w, a31); a32 = x2.fma(w, a32); a33 = x3.fma(w, a33);
         }
+        FloatVector f = FloatVector.broadcast(SPECIES, factor);
+        int o = o0;
+        f.fma(a00, FloatVector.fromArray(SPECIES, dst, o)).intoArray(dst, o);
+        f.fma(a01, FloatVector.fromArray(SPECIES, dst, o + LANES)).intoArray(dst, o + LANES);
+        f.fma(a02, FloatVector.fromArray(SPECIES, dst, o + 2 * LANES)).intoArray(dst, o + 2 * LANES);
+        f.fma(a03, FloatVector.fromArray(SPECIES, dst, o + 3 * LANES)).intoArray(dst, o + 3 * LANES);
+        if (valid < 2) return;
+        o += stride;
+        f.fma(a10, FloatVector.fromArray(SPECIES, dst, o)).intoArray(dst, o);
+        f.fma(a11, FloatVector.fromArray(SPECIES, dst, o + LANES)).intoArray(dst, o + LANES);
+        f.fma(a12, FloatVector.fromArray(SPECIES, dst, o + 2 * LANES)).intoArray(dst, o + 2 * LANES);
+        f.fma(a13, FloatVector.fromArray(SPECIES, dst, o + 3 * LANES)).intoArray(dst, o + 3 * LANES);
+        if (valid < 3) return;
+        o += stride;
+        f.fma(a20, FloatVector.fromArray(SPECIES, dst, o)).intoArray(dst, o);
+        f.fma(a21, FloatVector.fromArray(SPECIES, dst, o + LANES)).intoArray(dst, o + LANES);
+        f.fma(a22, FloatVector.fromArray(SPECIES, dst, o + 2 * LANES)).intoArray(dst, o + 2 * LANES);
+        f.fma(a23, FloatVector.fromArray(SPECIES, dst, o + 3 * LANES)).intoArray(dst, o + 3 * LANES);
+        if (valid < 4) return;
+        o += stride;
+        f.fma(a30, FloatVector.fromArray(SPECIES, dst, o)).intoArray(dst, o);
+        f.fma(a31, FloatVector.fromArray(SPECIES, dst, o + LANES)).intoArray(dst, o + LANES);
+        f.fma(a32, FloatVector.fromArray(SPECIES, dst, o + 2 * LANES)).intoArray(dst, o + 2 * LANES);
+        f.fma(a33, FloatVector.fromArray(SPECIES, dst, o + 3 * LANES)).intoArray(dst, o + 3 * LANES);
     }
+
+    private static void fourKeysOneChunk(float[] dst, int o0, int stride, int valid, float factor,
+                                         float[] p, int p0, float[] x, int xOff, int[] rowOffset, int rows) {
+        int p1 = p0 + ROWS, p2 = p1 + ROWS, p3 = p2 + ROWS;
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        for (int r = 0; r < rows; r++) {
+            FloatVector x0 = FloatVector.fromArray(SPECIES, x, xOff + rowOffset[r]);
+            a0 = x0.fma(FloatVector.broadcast(SPECIES, p[p0 + r]), a0);
+            a1 = x0.fma(FloatVector.broadcast(SPECIES, p[p1 + r]), a1);
+            a2 = x0.fma(FloatVector.broadcast(SPECIES, p[p2 + r]), a2);
+            a3 = x0.fma(FloatVector.broadcast(SPECIES, p[p3 + r]), a3);
+        }
+        FloatVector f = FloatVector.broadcast(SPECIES, factor);
+        f.fma(a0, FloatVector.fromArray(SPECIES, dst, o0)).intoArray(dst, o0);
+        if (valid > 1) f.fma(a1, FloatVector.fromArray(SPECIES, dst, o0 + stride)).intoArray(dst, o0 + stride);
+        if (valid > 2) f.fma(a2, FloatVector.fromArray(SPECIES, dst, o0 + 2 * stride)).intoArray(dst, o0 + 2 * stride);
+        if (valid > 3) f.fma(a3, FloatVector.fromArray(SPECIES, dst, o0 + 3 * stride)).intoArray(dst, o0 + 3 * stride);
+    }
+
+    private static void fourKeysPartialChunk(float[] dst, int o0, int stride, int valid, float factor,
+                                             float[] p, int p0, float[] x, int xOff, int[] rowOffset, int rows,
+                                             VectorMask<Float> m) {
+        int p1 = p0 + ROWS, p2 = p1 + ROWS, p3 = p2 + ROWS;
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        for (int r = 0; r < rows; r++) {
+            FloatVector x0 = FloatVector.fromArray(SPECIES, x, xOff + rowOffset[r], m);
+            a0 = x0.fma(FloatVector.broadcast(SPECIES, p[p0 + r]), a0);
+            a1 = x0.fma(FloatVector.broadcast(SPECIES, p[p1 + r]), a1);
+            a2 = x0.fma(FloatVector.broadcast(SPECIES, p[p2 + r]), a2);
+            a3 = x0.fma(FloatVector.broadcast(SPECIES, p[p3 + r]), a3);
+        }
+        FloatVector f = FloatVector.broadcast(SPECIES, factor);
+        f.fma(a0, FloatVector.fromArray(SPECIES, dst, o0, m)).intoArray(dst, o0, m);
+        if (valid > 1) f.fma(a1, FloatVector.fromArray(SPECIES, dst, o0 + stride, m)).intoArray(dst, o0 + stride, m);
+        if (valid > 2) f.fma(a2, FloatVector.fromArray(SPECIES, dst, o0 + 2 * stride, m)).intoArray(dst, o0 + 2 * stride, m);
+        if (valid > 3) f.fma(a3, FloatVector.fromArray(SPECIES, dst, o0 + 3 * stride, m)).intoArray(dst, o0 + 3 * stride, m);
+    }
+
 }
