@@ -554,8 +554,10 @@ public final class Attention {
      * arguments ≤ ~0 here.
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector xc = x.max(EXP_LOWEST).min(88f);
-        FloatVector t = xc.mul(LOG2E).add(ROUNDING_MAGIC);
+        // No lower clamp: below EXP_LOWEST (and at −∞, where the arithmetic gives NaN) the final
+        // blend writes 0 whatever was computed.
+        FloatVector xc = x.min(88f);
+        FloatVector t = xc.fma(LOG2E, ROUNDING_MAGIC);
         FloatVector n = t.sub(ROUNDING_MAGIC);
         FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -LN2_HI), xc).sub(n.mul(LN2_LO));
         FloatVector poly = r.fma(1.9875691500e-4f, 1.3981999507e-3f)
