@@ -278,13 +278,14 @@ public final class Attention {
             accumulateProbTimesKeys(accT, corr, sc, v, vBase, stride, j0, nk, D);
         }
 
-        // out = Oᵀ / l (transposed back to rows); lse = m + log l.
+        // out = Oᵀ / l (transposed back to rows); lse = m + log l. (Scalar Math.log and Math.exp run
+        // the same stub in the interpreter and both compilers, so they are tier-consistent.)
         for (int r = 0; r < rows; r++) {
             int gr = row0 + r, t = gr / group, head = kvh * group + gr % group;
             int dst = dims.queryRow(outOff, b, t, head);
             float inv = 1f / l[r];
             for (int d = 0; d < D; d++) out[dst + d] = accT[d * ROWS + r] * inv;
-            lse[dims.lseIndex(lseOff, b, head, t)] = m[r] + (float) StrictMath.log(l[r]);
+            lse[dims.lseIndex(lseOff, b, head, t)] = m[r] + (float) Math.log(l[r]);
         }
     }
 
@@ -377,7 +378,7 @@ public final class Attention {
                 e.intoArray(sc, jj);
             }
             for (int jj = 0; jj < nk; jj++) sum += sc[jj];
-            float corr = (float) StrictMath.exp(m - mNew);
+            float corr = (float) Math.exp(m - mNew);
             l = l * corr + sum;
             m = mNew;
             for (int c = 0; c < fullChunks; c++) {
@@ -398,7 +399,7 @@ public final class Attention {
         int dst = dims.queryRow(outOff, b, t, head);
         float inv = 1f / l;
         for (int d = 0; d < D; d++) out[dst + d] = o[d] * inv;
-        lse[dims.lseIndex(lseOff, b, head, t)] = m + (float) StrictMath.log(l);
+        lse[dims.lseIndex(lseOff, b, head, t)] = m + (float) Math.log(l);
     }
 
     // ---------------------------------------------------------------------------------------------
