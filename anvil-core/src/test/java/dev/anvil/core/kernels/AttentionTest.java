@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.anvil.core.compute.ComputePool;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import net.jqwik.api.ForAll;
@@ -265,6 +266,30 @@ class AttentionTest {
         assertThat(GradCheck.relativeError(g.dq, ref[0])).isLessThan(2e-5);
         assertThat(GradCheck.relativeError(g.dk, ref[1])).isLessThan(2e-5);
         assertThat(GradCheck.relativeError(g.dv, ref[2])).isLessThan(2e-5);
+    }
+
+    @Test
+    void sameBitsOnOneThreadAsOnAll() {
+        // Each output row and each dK/dV row is produced by exactly one task in a fixed order, so the
+        // thread count must not change a single bit (reproducible training).
+        Problem p = Problem.random(33, 2, 70, 70, 4, 2, 24);
+        float[] w = GradCheck.toFloats(GradCheck.randomDoubles(new SplittableRandom(4), p.queryElements(), -1, 1));
+        int cores = Runtime.getRuntime().availableProcessors();
+        try {
+            ComputePool.setDefaultThreads(1);
+            Result one = p.forward();
+            Gradients gOne = backward(p, w, 0f);
+            ComputePool.setDefaultThreads(Math.max(2, cores));
+            Result many = p.forward();
+            Gradients gMany = backward(p, w, 0f);
+            assertThat(many.out).containsExactly(one.out);
+            assertThat(many.lse).containsExactly(one.lse);
+            assertThat(gMany.dq).containsExactly(gOne.dq);
+            assertThat(gMany.dk).containsExactly(gOne.dk);
+            assertThat(gMany.dv).containsExactly(gOne.dv);
+        } finally {
+            ComputePool.setDefaultThreads(cores);
+        }
     }
 
     @Test
