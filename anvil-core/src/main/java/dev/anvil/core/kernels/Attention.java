@@ -1,6 +1,7 @@
 package dev.anvil.core.kernels;
 
 import dev.anvil.core.compute.ComputePool;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -219,7 +220,7 @@ public final class Attention {
 
     private static float[] ones() {
         float[] x = new float[ROWS];
-        java.util.Arrays.fill(x, 1f);
+        Arrays.fill(x, 1f);
         return x;
     }
 
@@ -265,14 +266,14 @@ public final class Attention {
             m[r] = Float.NEGATIVE_INFINITY;
             l[r] = 0f;
         }
-        java.util.Arrays.fill(accT, 0, D * ROWS, 0f);
+        Arrays.fill(accT, 0, D * ROWS, 0f);
 
         int kBase = dims.keyBase(kOff, b, kvh), vBase = dims.keyBase(vOff, b, kvh), stride = dims.keyStride();
         float[] sc = s.scores, corr = s.correction, blockMax = s.blockMax;
         for (int j0 = 0; j0 <= posMax; j0 += KEY_BLOCK) {
             int nk = Math.min(KEY_BLOCK, posMax + 1 - j0);
             boolean diagonal = j0 + nk - 1 > posMin;
-            if (!diagonal) java.util.Arrays.fill(blockMax, Float.NEGATIVE_INFINITY);
+            if (!diagonal) Arrays.fill(blockMax, Float.NEGATIVE_INFINITY);
             scoreBlock(sc, qT, k, kBase, stride, j0, nk, D, diagonal ? null : blockMax);
             onlineSoftmaxStep(sc, nk, j0, diagonal, pos, m, l, corr, blockMax);
             accumulateProbTimesKeys(accT, corr, sc, v, vBase, stride, j0, nk, D);
@@ -453,7 +454,7 @@ public final class Attention {
                     delta[r] = 0f;
                 }
             }
-            if (dq != null) java.util.Arrays.fill(dqT, 0, D * ROWS, 0f);
+            if (dq != null) Arrays.fill(dqT, 0, D * ROWS, 0f);
 
             for (int j0 = 0; j0 <= posMax; j0 += KEY_BLOCK) {
                 int nk = Math.min(KEY_BLOCK, posMax + 1 - j0);
@@ -510,8 +511,8 @@ public final class Attention {
             }
         }
         int nk4 = roundUp(nk, 4);
-        java.util.Arrays.fill(sc, nk * ROWS, nk4 * ROWS, 0f);
-        java.util.Arrays.fill(dsc, nk * ROWS, nk4 * ROWS, 0f);
+        Arrays.fill(sc, nk * ROWS, nk4 * ROWS, 0f);
+        Arrays.fill(dsc, nk * ROWS, nk4 * ROWS, 0f);
     }
 
     // ---------------------------------------------------------------------------------------------
