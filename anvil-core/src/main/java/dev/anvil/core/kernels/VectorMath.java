@@ -1,0 +1,198 @@
+package dev.anvil.core.kernels;
+
+import dev.anvil.core.compute.ComputePool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Small vectorised routines over one contiguous run of floats (a row), shared by the kernels.
+ *
+ * <p>Reductions keep four independent vector accumulators: a single accumulator would chain every
+ * add on the previous one (4-cycle latency per 16 lanes), four keep the adders busy, and 64
+ * partial sums also keep the rounding error of long rows small (each partial sum sees n/64 terms).
+ * Tails shorter than a vector run scalar.
+ *
+ * <p>No argument checks here: callers validate shapes and offsets once per kernel call.
+ */
+final class VectorMath {
+    private VectorMath() {}
+
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final int LANES = SPECIES.length();
+
+    /** Σ x[off … off+n). */
+    static float sum(float[] x, int off, int n) {
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int bound = n - 4 * LANES; i <= bound; i += 4 * LANES) {
+            a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + i));
+            a1 = a1.add(FloatVector.fromArray(SPECIES, x, off + i + LANES));
+            a2 = a2.add(FloatVector.fromArray(SPECIES, x, off + i + 2 * LANES));
+            a3 = a3.add(FloatVector.fromArray(SPECIES, x, off + i + 3 * LANES));
+        }
+        for (int bound = n - LANES; i <= bound; i += LANES) a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + i));
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += x[off + i];
+        return s;
+    }
+
+    /** Σ a[i]·b[i]. */
+    static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int bound = n - 4 * LANES; i <= bound; i += 4 * LANES) {
+            a0 = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), a0);
+            a1 = FloatVector.fromArray(SPECIES, a, aOff + i + LANES).fma(FloatVector.fromArray(SPECIES, b, bOff + i + LANES), a1);
+            a2 = FloatVector.fromArray(SPECIES, a, aOff + i + 2 * LANES).fma(FloatVector.fromArray(SPECIES, b, bOff + i + 2 * LANES), a2);
+            a3 = FloatVector.fromArray(SPECIES, a, aOff + i + 3 * LANES).fma(FloatVector.fromArray(SPECIES, b, bOff + i + 3 * LANES), a3);
+        }
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            a0 = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), a0);
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s = Math.fma(a[aOff + i], b[bOff + i], s);
+        return s;
+    }
+
+    /** Σ x[i]². */
+    static float sumOfSquares(float[] x, int off, int n) {
+        return dot(x, off, x, off, n);
+    }
+
+    /**
+     * Σ (x[i] − c)². With c the mean this is the second pass of the two-pass variance, which unlike
+     * E[x²] − E[x]² does not cancel catastrophically when |mean| ≫ std.
+     */
+    static float sumOfSquaredDeviations(float[] x, int off, int n, float c) {
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (int bound = n - 4 * LANES; i <= bound; i += 4 * LANES) {
+            FloatVector d0 = FloatVector.fromArray(SPECIES, x, off + i).sub(c);
+            FloatVector d1 = FloatVector.fromArray(SPECIES, x, off + i + LANES).sub(c);
+            FloatVector d2 = FloatVector.fromArray(SPECIES, x, off + i + 2 * LANES).sub(c);
+            FloatVector d3 = FloatVector.fromArray(SPECIES, x, off + i + 3 * LANES).sub(c);
+            a0 = d0.fma(d0, a0);
+            a1 = d1.fma(d1, a1);
+            a2 = d2.fma(d2, a2);
+            a3 = d3.fma(d3, a3);
+        }
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector d = FloatVector.fromArray(SPECIES, x, off + i).sub(c);
+            a0 = d.fma(d, a0);
+        }
+        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float d = x[off + i] - c;
+            s = Math.fma(d, d, s);
+        }
+        return s;
+    }
+
+    /** max x[i]; −∞ for n = 0. NaN in x gives an unspecified result. */
+    static float max(float[] x, int off, int n) {
+        FloatVector m0 = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY), m1 = m0;
+        int i = 0;
+        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
+            m0 = m0.max(FloatVector.fromArray(SPECIES, x, off + i));
+            m1 = m1.max(FloatVector.fromArray(SPECIES, x, off + i + LANES));
+        }
+        for (int bound = n - LANES; i <= bound; i += LANES) m0 = m0.max(FloatVector.fromArray(SPECIES, x, off + i));
+        float m = m0.max(m1).reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, x[off + i]);
+        return m;
+    }
+
+    /** Σ exp(x[i] − shift). With shift = max x the terms lie in (0, 1] and nothing overflows. */
+    static float sumExp(float[] x, int off, int n, float shift) {
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0;
+        int i = 0;
+        for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
+            a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + i).sub(shift).lanewise(VectorOperators.EXP));
+            a1 = a1.add(FloatVector.fromArray(SPECIES, x, off + i + LANES).sub(shift).lanewise(VectorOperators.EXP));
+        }
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + i).sub(shift).lanewise(VectorOperators.EXP));
+        }
+        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) s += (float) Math.exp(x[off + i] - shift);
+        return s;
+    }
+
+    /** out[i] = exp(x[i] − shift), returning Σ out[i] (out may be x). */
+    static float expShiftedInto(float[] out, int outOff, float[] x, int off, int n, float shift) {
+        FloatVector acc = FloatVector.zero(SPECIES);
+        int i = 0;
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector e = FloatVector.fromArray(SPECIES, x, off + i).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(out, outOff + i);
+            acc = acc.add(e);
+        }
+        float s = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - shift);
+            out[outOff + i] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    /** out[i] = s·x[i] (out may be x). */
+    static void scale(float[] out, int outOff, float[] x, int off, float s, int n) {
+        int i = 0;
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, x, off + i).mul(s).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) out[outOff + i] = s * x[off + i];
+    }
+
+    /** y[i] += a·x[i]. */
+    static void axpy(float[] y, int yOff, float a, float[] x, int xOff, int n) {
+        int i = 0;
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, x, xOff + i).fma(FloatVector.broadcast(SPECIES, a), FloatVector.fromArray(SPECIES, y, yOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] = Math.fma(a, x[xOff + i], y[yOff + i]);
+    }
+
+    /** y[i] += x[i]. */
+    static void addInPlace(float[] y, int yOff, float[] x, int xOff, int n) {
+        int i = 0;
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, y, yOff + i).add(FloatVector.fromArray(SPECIES, x, xOff + i)).intoArray(y, yOff + i);
+        }
+        for (; i < n; i++) y[yOff + i] += x[xOff + i];
+    }
+
+    /** out[i] = a[i] + b[i]. */
+    static void add(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        for (int bound = n - LANES; i <= bound; i += LANES) {
+            FloatVector.fromArray(SPECIES, a, aOff + i).add(FloatVector.fromArray(SPECIES, b, bOff + i)).intoArray(out, outOff + i);
+        }
+        for (; i < n; i++) out[outOff + i] = a[aOff + i] + b[bOff + i];
+    }
+
+    /**
+     * Rows per parallel task so that each task touches at least {@code elementsPerTask} elements:
+     * the pool costs a few microseconds per dispatch, which a row of a few hundred floats does not
+     * repay, so small inputs run inline on the caller.
+     */
+    static int rowGrain(int rowLength, int elementsPerTask) {
+        return Math.max(1, elementsPerTask / Math.max(1, rowLength));
+    }
+
+    /** Elements per parallel task for elementwise ops (a multiple of the vector length). */
+    static final int ELEMENTWISE_GRAIN = 1 << 15;
+
+    /**
+     * Runs {@code body} over [0, n) in parallel pieces whose boundaries are multiples of the vector
+     * length, so which elements take the scalar tail (and hence the exact float result) does not
+     * depend on the number of threads.
+     */
+    static void parallelElementwise(int n, ComputePool.RangeBody body) {
+        int blocks = (n + LANES - 1) / LANES;
+        ComputePool.shared().parallelFor(blocks, ELEMENTWISE_GRAIN / LANES,
+                (b0, b1) -> body.run(b0 * LANES, Math.min(n, b1 * LANES)));
+    }
+}
