@@ -182,8 +182,19 @@ class ModelReferenceTest {
             assertThat(rel).as("loss at step %d: ours %f, torch %f", step, ourLosses[step], torchLosses[step]).isLessThan(1e-4);
         }
         assertThat(ourLosses[9]).as("training lowers the loss").isLessThan(ourLosses[0]);
-        double paramError = 0;
-        for (var e : layout.entries()) paramError = Math.max(paramError, relativeError(params.get(e.name()).toArray(), torchValues.get(e.name())));
-        System.out.printf("  max parameter rel error after 10 steps: %.2e%n", paramError);
+        // Where a gradient is zero in exact arithmetic (the key bias: softmax ignores a constant
+        // added to every score of a row) both sides hold rounding noise, and Adam's g/√v turns
+        // noise of either sign into a full ±lr step; those elements are left out of the comparison.
+        for (var e : layout.entries()) {
+            float[] ours = params.get(e.name()).toArray(), theirs = torchValues.get(e.name()).clone();
+            int[] noise = model.zeroGradientRange(e.name());
+            if (noise != null) {
+                Arrays.fill(ours, noise[0], noise[1], 0f);
+                Arrays.fill(theirs, noise[0], noise[1], 0f);
+            }
+            double err = relativeError(ours, theirs);
+            System.out.printf("  %-28s parameter rel error after 10 steps %.2e%n", e.name(), err);
+            assertThat(err).as("parameter %s after 10 steps", e.name()).isLessThan(1e-4);
+        }
     }
 }

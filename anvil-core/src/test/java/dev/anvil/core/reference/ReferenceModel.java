@@ -32,6 +32,14 @@ interface ReferenceModel {
         return layout().entry(name).shape().rank() >= 2;
     }
 
+    /**
+     * Elements [from, to) of a parameter whose gradient is zero in exact arithmetic, so only
+     * rounding noise reaches the optimizer; null if none.
+     */
+    default int[] zeroGradientRange(String name) {
+        return null;
+    }
+
     static void fill(ParameterBuffer params, String name, Rng rng, double mean, double std) {
         var t = params.get(name);
         rng.fillNormal(t.data(), t.offset(), t.size(), mean, std);

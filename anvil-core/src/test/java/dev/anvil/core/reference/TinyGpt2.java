@@ -43,6 +43,12 @@ record TinyGpt2(int vocab, int C, int nHead, int maxT) implements ReferenceModel
         }
     }
 
+    /** The key part of the qkv bias: q·(k + b) shifts a query's scores by the constant q·b. */
+    @Override
+    public int[] zeroGradientRange(String name) {
+        return name.equals("h0.attn.c_attn.bias") ? new int[] {C, 2 * C} : null;
+    }
+
     @Override
     public Output<Var> anvil(Tape tape, Map<String, Var> p, int[] tokens, int[] targets, int B, int T) {
         int D = C / nHead;
