@@ -52,11 +52,11 @@ public final class Var {
         return new Var(value, null, requiresGrad, null, 0);
     }
 
-    /** One Var per parameter: values from {@code params}, gradients into the same-named views of {@code grads}. */
+    /**
+     * One Var per parameter: values from {@code params}, gradients into the same-named views of
+     * {@code grads} (a missing name or a shape mismatch throws).
+     */
     public static Map<String, Var> parameters(ParameterBuffer params, ParameterBuffer grads) {
-        if (params.layout() != grads.layout() && params.data().length != grads.data().length) {
-            throw new IllegalArgumentException("parameter and gradient buffers have different layouts");
-        }
         Map<String, Var> vars = new LinkedHashMap<>();
         for (var e : params.views().entrySet()) vars.put(e.getKey(), parameter(e.getValue(), grads.get(e.getKey())));
         return vars;

@@ -257,6 +257,120 @@ class AutogradTest {
         assertGradientsMatch(params, grads, all -> -logSigmoid(0.7 * (seqLogProb(all, 0, T, V, targets) - seqLogProb(all, 1, T, V, targets))), 1e-4);
     }
 
+    @Test
+    void siluSoftmaxAndSwigluMatchFiniteDifferences() {
+        int N = 3, C = 6;
+        ParameterBuffer.Layout layout = new ParameterBuffer.Layout().add("x", N, C).add("gate", N, C).add("w", N, C);
+        ParameterBuffer params = layout.allocate(), grads = layout.allocate();
+        randomize(params, -2, 2);
+        Map<String, Var> p = Var.parameters(params, grads);
+        Tape tape = new Tape();
+        Var probs = tape.softmax(tape.silu(p.get("x")));
+        Var gated = tape.swiglu(p.get("gate"), probs);
+        Var loss = tape.sum(tape.mul(gated, p.get("w")));
+        tape.backward(loss);
+        ToDoubleFunction<double[]> reference = all -> {
+            double[] x = slice(all, layout, "x"), g = slice(all, layout, "gate"), w = slice(all, layout, "w");
+            double total = 0;
+            for (int r = 0; r < N; r++) {
+                double[] row = new double[C];
+                for (int c = 0; c < C; c++) row[c] = silu(x[r * C + c]);
+                double lse = logSumExp(row);
+                for (int c = 0; c < C; c++) total += silu(g[r * C + c]) * Math.exp(row[c] - lse) * w[r * C + c];
+            }
+            return total;
+        };
+        assertGradientsMatch(params, grads, reference, 1e-4);
+    }
+
+    @Test
+    void dropoutBackwardReusesTheForwardMask() {
+        Tape tape = new Tape();
+        float[] values = new float[1000];
+        for (int i = 0; i < values.length; i++) values[i] = 1f + (float) rng.nextDouble();
+        Var x = tape.input(Tensor.of(values, 1000), true);
+        assertThat(tape.dropout(x, 0f, 1)).isSameAs(x);
+        Var y = tape.dropout(x, 0.25f, 99);
+        tape.backward(tape.sum(y));
+        int kept = 0;
+        for (int i = 0; i < values.length; i++) {
+            float out = y.value().get(i), g = x.grad().get(i);
+            if (out == 0f) {
+                assertThat(g).isZero();
+            } else {
+                kept++;
+                assertThat(g).isCloseTo(1f / 0.75f, within(1e-6f));
+                assertThat(out).isCloseTo(values[i] / 0.75f, within(1e-5f));
+            }
+        }
+        assertThat(kept).isBetween(700, 800);
+    }
+
+    @Test
+    void loraAdapterOnAFrozenLinearGetsGradientsOnlyForTheAdapter() {
+        // y = x·Wᵀ + (α/r)·(x·Aᵀ)·Bᵀ with W frozen: LoRA written with the generic ops.
+        int N = 4, C = 6, OC = 5, r = 2;
+        float alphaOverR = 8f / r;
+        ParameterBuffer.Layout layout = new ParameterBuffer.Layout().add("lora_A", r, C).add("lora_B", OC, r);
+        ParameterBuffer params = layout.allocate(), grads = layout.allocate();
+        randomize(params, -0.5, 0.5);
+        Tensor w = Tensor.zeros(OC, C), x = Tensor.zeros(N, C);
+        for (int i = 0; i < w.size(); i++) w.set(i, (float) rng.nextDouble(-1, 1));
+        for (int i = 0; i < x.size(); i++) x.set(i, (float) rng.nextDouble(-1, 1));
+        int[] targets = {0, 4, 2, 2};
+        Map<String, Var> p = Var.parameters(params, grads);
+        Tape tape = new Tape();
+        Var in = Var.constant(x), frozen = Var.constant(w);
+        Var base = tape.linear(in, frozen, null);
+        Var delta = tape.scale(tape.linear(tape.linear(in, p.get("lora_A"), null), p.get("lora_B"), null), alphaOverR);
+        Var loss = tape.crossEntropy(tape.add(base, delta), targets, 0, IGNORE);
+        tape.backward(loss);
+        assertThat(frozen.grad()).isNull();
+        assertThat(in.grad()).isNull();
+        double[] xd = GradCheck.toDoubles(x.toArray()), wd = GradCheck.toDoubles(w.toArray());
+        assertGradientsMatch(params, grads, all -> {
+            double[] a = slice(all, layout, "lora_A"), b = slice(all, layout, "lora_B");
+            double total = 0;
+            for (int i = 0; i < N; i++) {
+                double[] xa = new double[r], logits = new double[OC];
+                for (int k = 0; k < r; k++) for (int c = 0; c < C; c++) xa[k] += xd[i * C + c] * a[k * C + c];
+                for (int o = 0; o < OC; o++) {
+                    for (int c = 0; c < C; c++) logits[o] += xd[i * C + c] * wd[o * C + c];
+                    for (int k = 0; k < r; k++) logits[o] += alphaOverR * xa[k] * b[o * r + k];
+                }
+                total += logSumExp(logits) - logits[targets[i]];
+            }
+            return total / N;
+        }, 1e-4);
+    }
+
+    @Test
+    void rewardHeadOnTheLastTokenOfEachSequence() {
+        // A Bradley–Terry reward loss: −log σ(r(chosen) − r(rejected)), r read at each sequence's last token.
+        int B = 2, T = 3, C = 4;
+        ParameterBuffer.Layout layout = new ParameterBuffer.Layout().add("h", B * T, C).add("score", 1, C);
+        ParameterBuffer params = layout.allocate(), grads = layout.allocate();
+        randomize(params, -1, 1);
+        Map<String, Var> p = Var.parameters(params, grads);
+        Tape tape = new Tape();
+        Var rewards = tape.linear(tape.selectRows(p.get("h"), T - 1, 2 * T - 1), p.get("score"), null).reshape(B);
+        Var loss = tape.scale(tape.logSigmoid(tape.sub(rewards.rows(0, 1), rewards.rows(1, 1))), -1f);
+        tape.backward(tape.sum(loss));
+        assertGradientsMatch(params, grads, all -> {
+            double[] h = slice(all, layout, "h"), s = slice(all, layout, "score");
+            double r0 = 0, r1 = 0;
+            for (int c = 0; c < C; c++) {
+                r0 += h[(T - 1) * C + c] * s[c];
+                r1 += h[(2 * T - 1) * C + c] * s[c];
+            }
+            return -logSigmoid(r0 - r1);
+        }, 1e-4);
+    }
+
+    static double silu(double x) {
+        return x / (1 + Math.exp(-x));
+    }
+
     // ------------------------------------------------------------------ float64 references
 
     private static double seqLogProb(double[] logits, int b, int T, int V, int[] targets) {

@@ -157,10 +157,12 @@ class ModelReferenceTest {
         }
 
         float[] ourLosses = new float[10], torchLosses = new float[10];
+        long[] arenaArrays = new long[10];
         try (NDManager base = Engine.getEngine("PyTorch").newBaseManager()) {
             for (int step = 0; step < 10; step++) {
                 double lr = schedule.at(step);
                 ourLosses[step] = anvilStep(model, tape, vars, grads, batch).loss().value().get(0);
+                arenaArrays[step] = tape.arena().arraysCreated();
                 adamW.step(lr);
 
                 TorchResult torch = torchStep(model, base, torchValues, batch);
@@ -182,6 +184,8 @@ class ModelReferenceTest {
             assertThat(rel).as("loss at step %d: ours %f, torch %f", step, ourLosses[step], torchLosses[step]).isLessThan(1e-4);
         }
         assertThat(ourLosses[9]).as("training lowers the loss").isLessThan(ourLosses[0]);
+        // After the first step the arena hands back the same buffers: no activation garbage.
+        for (int step = 1; step < 10; step++) assertThat(arenaArrays[step]).as("arena arrays after step %d", step).isEqualTo(arenaArrays[0]);
         // Where a gradient is zero in exact arithmetic (the key bias: softmax ignores a constant
         // added to every score of a row) both sides hold rounding noise, and Adam's g/√v turns
         // noise of either sign into a full ±lr step; those elements are left out of the comparison.
