@@ -2,7 +2,6 @@ package dev.anvil.core.kernels;
 
 import dev.anvil.core.compute.ComputePool;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.util.Arrays;
@@ -91,16 +90,16 @@ public final class SoftmaxCrossEntropy {
                 int i = 0;
                 if (inPlace) {
                     for (int bound = V - L; i <= bound; i += L) {
-                        FloatVector.fromArray(S, logits, x + i).sub(rowLse).lanewise(VectorOperators.EXP).mul(scale)
+                        VectorMath.exp(FloatVector.fromArray(S, logits, x + i).sub(rowLse)).mul(scale)
                                 .intoArray(dLogits, d + i);
                     }
-                    for (; i < V; i++) dLogits[d + i] = scale * (float) Math.exp(logits[x + i] - rowLse);
+                    for (; i < V; i++) dLogits[d + i] = scale * VectorMath.exp(logits[x + i] - rowLse);
                 } else {
                     for (int bound = V - L; i <= bound; i += L) {
-                        FloatVector.fromArray(S, logits, x + i).sub(rowLse).lanewise(VectorOperators.EXP)
+                        VectorMath.exp(FloatVector.fromArray(S, logits, x + i).sub(rowLse))
                                 .fma(FloatVector.broadcast(S, scale), FloatVector.fromArray(S, dLogits, d + i)).intoArray(dLogits, d + i);
                     }
-                    for (; i < V; i++) dLogits[d + i] = Math.fma(scale, (float) Math.exp(logits[x + i] - rowLse), dLogits[d + i]);
+                    for (; i < V; i++) dLogits[d + i] = Math.fma(scale, VectorMath.exp(logits[x + i] - rowLse), dLogits[d + i]);
                 }
                 dLogits[d + t] -= scale;
             }

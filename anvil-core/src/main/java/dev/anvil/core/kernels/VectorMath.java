@@ -2,6 +2,7 @@ package dev.anvil.core.kernels;
 
 import dev.anvil.core.compute.ComputePool;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -108,14 +109,14 @@ final class VectorMath {
         FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0;
         int i = 0;
         for (int bound = n - 2 * LANES; i <= bound; i += 2 * LANES) {
-            a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + i).sub(shift).lanewise(VectorOperators.EXP));
-            a1 = a1.add(FloatVector.fromArray(SPECIES, x, off + i + LANES).sub(shift).lanewise(VectorOperators.EXP));
+            a0 = a0.add(exp(FloatVector.fromArray(SPECIES, x, off + i).sub(shift)));
+            a1 = a1.add(exp(FloatVector.fromArray(SPECIES, x, off + i + LANES).sub(shift)));
         }
         for (int bound = n - LANES; i <= bound; i += LANES) {
-            a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + i).sub(shift).lanewise(VectorOperators.EXP));
+            a0 = a0.add(exp(FloatVector.fromArray(SPECIES, x, off + i).sub(shift)));
         }
         float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) s += (float) Math.exp(x[off + i] - shift);
+        for (; i < n; i++) s += exp(x[off + i] - shift);
         return s;
     }
 
@@ -124,17 +125,79 @@ final class VectorMath {
         FloatVector acc = FloatVector.zero(SPECIES);
         int i = 0;
         for (int bound = n - LANES; i <= bound; i += LANES) {
-            FloatVector e = FloatVector.fromArray(SPECIES, x, off + i).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(SPECIES, x, off + i).sub(shift));
             e.intoArray(out, outOff + i);
             acc = acc.add(e);
         }
         float s = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            float e = (float) Math.exp(x[off + i] - shift);
+            float e = exp(x[off + i] - shift);
             out[outOff + i] = e;
             s += e;
         }
         return s;
+    }
+
+    // exp without the Vector API's lanewise EXP. That one is an SVML call once C2 has compiled the
+    // loop but a per-lane Math.exp in the interpreter and C1, and the two differ in the last bit:
+    // the same step would give different losses before and after JIT warm-up, breaking
+    // bit-identical resume. This version is plain IEEE arithmetic (fma, add, integer ops on the
+    // bits), so every tier, the vector lanes and the scalar tail all give the same bits; it is
+    // within 1 ulp of the correctly rounded result over the whole float range (subnormal results
+    // included) and about as fast as SVML.
+    //
+    // exp(x) = 2^k · exp(r), k = round(x·log2 e), r = x − k·ln 2 split in two parts (Cody–Waite) so
+    // r is exact enough; exp(r) on |r| ≤ ln2/2 by Cephes' degree-6 minimax polynomial. 2^k is
+    // applied as 2^⌊k/2⌋ · 2^(k − ⌊k/2⌋), both normal floats for every k in [−150, 128], so
+    // overflow gives +∞ and deep underflow gives subnormals or 0 without special cases.
+
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    /** 1.5·2²³: adding it rounds to an integer, left in the low mantissa bits. */
+    private static final float ROUND_MAGIC = 12582912f;
+    private static final int ROUND_MAGIC_BITS = 0x4B400000;
+    private static final float EXP_LO = -104f, EXP_HI = 88.8f;
+    private static final float P0 = 1.9875691500E-4f, P1 = 1.3981999507E-3f, P2 = 8.3334519073E-3f,
+            P3 = 4.1665795894E-2f, P4 = 1.6666665459E-1f, P5 = 5.0000001201E-1f;
+
+    /** e^x per lane; NaN stays NaN, −∞ gives 0, +∞ gives +∞. */
+    static FloatVector exp(FloatVector x) {
+        FloatVector xc = x.max(EXP_LO).min(EXP_HI);
+        FloatVector t = xc.fma(FloatVector.broadcast(SPECIES, LOG2E), FloatVector.broadcast(SPECIES, ROUND_MAGIC));
+        FloatVector k = t.sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(SPECIES, -LN2_HI), xc);
+        r = k.fma(FloatVector.broadcast(SPECIES, -LN2_LO), r);
+        FloatVector p = r.fma(FloatVector.broadcast(SPECIES, P0), FloatVector.broadcast(SPECIES, P1));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, P2));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, P3));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, P4));
+        p = p.fma(r, FloatVector.broadcast(SPECIES, P5));
+        p = p.fma(r.mul(r), r).add(1f);
+        IntVector ki = t.reinterpretAsInts().sub(ROUND_MAGIC_BITS);
+        IntVector k1 = ki.lanewise(VectorOperators.ASHR, 1);
+        IntVector k2 = ki.sub(k1);
+        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return p.mul(s1).mul(s2).blend(0f, x.compare(VectorOperators.LT, EXP_LO));
+    }
+
+    /** The same computation for one float, bit for bit equal to a lane of {@link #exp(FloatVector)}. */
+    static float exp(float x) {
+        float xc = Math.min(Math.max(x, EXP_LO), EXP_HI);
+        float t = Math.fma(xc, LOG2E, ROUND_MAGIC);
+        float k = t - ROUND_MAGIC;
+        float r = Math.fma(k, -LN2_HI, xc);
+        r = Math.fma(k, -LN2_LO, r);
+        float p = Math.fma(r, P0, P1);
+        p = Math.fma(p, r, P2);
+        p = Math.fma(p, r, P3);
+        p = Math.fma(p, r, P4);
+        p = Math.fma(p, r, P5);
+        p = Math.fma(p, r * r, r) + 1f;
+        int ki = Float.floatToRawIntBits(t) - ROUND_MAGIC_BITS;
+        int k1 = ki >> 1, k2 = ki - k1;
+        float y = p * Float.intBitsToFloat((k1 + 127) << 23) * Float.intBitsToFloat((k2 + 127) << 23);
+        return x < EXP_LO ? 0f : y;
     }
 
     /** out[i] = s·x[i] (out may be x). */
