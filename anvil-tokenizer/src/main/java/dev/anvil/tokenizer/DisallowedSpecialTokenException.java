@@ -7,7 +7,7 @@ public final class DisallowedSpecialTokenException extends IllegalArgumentExcept
     public DisallowedSpecialTokenException(String token, int charIndex) {
         super("the text contains the special token '" + token + "' at character " + charIndex
                 + ", which is not allowed: allow it to encode it as a special token, or encode it as ordinary text"
-                + " (allowed special tokens: none, or pass the set to allow)");
+                + "");
         this.token = token;
     }
 
