@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 
 /** The hand-written scanners cut exactly where the regexes do (java.util.regex as the reference). */
 class PreTokenizerEquivalenceTest {
-    static final List<SplitPattern> SCANNED = List.of(SplitPattern.GPT2, SplitPattern.CL100K);
+
 
     static List<String> pieces(PreTokenizer p, byte[] utf8) {
         List<String> out = new ArrayList<>();
@@ -65,13 +65,13 @@ class PreTokenizerEquivalenceTest {
     @Provide
     Arbitrary<String> mixedText() {
         Arbitrary<String> atoms = Arbitraries.of(" ", "  ", "\n", "\r", "\t", "\u00A0", "\u3000", "'", "s", "S", "ll", "ſ", "a", "Z",
-                "é", "\u0301", "1", "٣", "½", "!", ".", "/", "😀", "𝔘", "日", "\u2028", "\u0085");
+                "é", "\u0301", "1", "٣", "½", "!", ".", "/", "😀", "𝔘", "日", "\u2028", "\u0085", "ǅ", "ʰ", "A", "É", "\u0903", "\u20DD", "re", "VE", "\r\n");
         Arbitrary<String> random = Arbitraries.strings().all().ofMinLength(1).ofMaxLength(3)
                 .filter(s -> s.codePoints().noneMatch(cp -> cp >= 0xD800 && cp <= 0xDFFF));
         return Arbitraries.oneOf(atoms, atoms, random).list().ofMaxSize(40).map(l -> String.join("", l));
     }
 
-    @Property(tries = 3000)
+    @Property(tries = 6000)
     void sameCutsOnRandomText(@ForAll("mixedText") String text) {
         assertSameCuts(text);
     }
@@ -85,7 +85,7 @@ class PreTokenizerEquivalenceTest {
                 joined.append(piece);
             }
             assertThat(joined.toString()).isEqualTo(new String(bytes, StandardCharsets.ISO_8859_1));
-            if (p != SplitPattern.O200K) assertThat(pieces(p.preTokenizer(), bytes)).isEqualTo(pieces(new RegexPreTokenizer(p.regex()), bytes));
+            assertThat(pieces(p.preTokenizer(), bytes)).isEqualTo(pieces(new RegexPreTokenizer(p.regex()), bytes));
         }
     }
 }

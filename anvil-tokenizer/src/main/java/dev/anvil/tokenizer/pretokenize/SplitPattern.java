@@ -6,7 +6,7 @@ import java.util.Locale;
  * The pre-tokenization regexes of the well-known byte-level BPE tokenizers, written as in tiktoken and the
  * Hugging Face {@code tokenizer.json} files (Java's {@code Pattern} accepts them as they are when compiled
  * with {@code UNICODE_CHARACTER_CLASS}). {@link #preTokenizer()} gives the fastest implementation: a
- * hand-written scanner for GPT-2 and cl100k/Llama 3 (checked against the regex in the tests), the regex
+ * hand-written scanner for GPT-2, cl100k/Llama 3 and o200k (checked against the regex in the tests), the regex
  * otherwise.
  */
 public enum SplitPattern {
@@ -44,7 +44,7 @@ public enum SplitPattern {
             p = switch (this) {
                 case GPT2 -> new Gpt2PreTokenizer();
                 case CL100K, LLAMA3 -> new Cl100kPreTokenizer(regex);
-                case O200K -> new RegexPreTokenizer(regex);
+                case O200K -> new O200kPreTokenizer();
             };
             preTokenizer = p;
         }
