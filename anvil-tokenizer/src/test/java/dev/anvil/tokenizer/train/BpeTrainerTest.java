@@ -144,6 +144,25 @@ class BpeTrainerTest {
     }
 
     @Test
+    void documentCapCountsOnlyTheStartOfEachDocument(@TempDir Path dir) throws IOException {
+        Path jsonl = dir.resolve("docs.jsonl");
+        Files.writeString(jsonl, "{\"text\": \"alpha beta gamma\"}\n{\"text\": \"delta epsilon\"}\n");
+        Path txt = dir.resolve("docs.txt");
+        Files.writeString(txt, "alpha beta gamma\n\ndelta epsilon");
+        for (Path input : List.of(jsonl, txt)) {
+            ChunkCounts counts;
+            try (CorpusChunkCounter counter = new CorpusChunkCounter(SplitPattern.GPT2.preTokenizer(), 2, 11)) {
+                counter.addFile(input, n -> {});
+                counts = counter.finish();
+            }
+            Map<String, Long> seen = new HashMap<>();
+            for (int i = 0; i < counts.size(); i++) seen.put(new String(counts.chunk(i), StandardCharsets.UTF_8), counts.count(i));
+            // The first 11 bytes of each document: "alpha beta " and "delta epsil".
+            assertThat(seen).as(input.getFileName().toString()).containsKeys("alpha", " beta", "delta", " epsil").doesNotContainKeys(" gamma", " epsilon");
+        }
+    }
+
+    @Test
     void rejectsImpossibleConfigs() {
         assertThatThrownBy(() -> BpeTrainerConfig.of(100, SplitPattern.GPT2.preTokenizer())).hasMessageContaining("below 256");
         assertThatThrownBy(() -> BpeTrainerConfig.of(1000, SplitPattern.GPT2.preTokenizer()).withSpecialTokens(Map.of("<|x|>", 5000)))
