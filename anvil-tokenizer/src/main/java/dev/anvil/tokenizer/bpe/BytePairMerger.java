@@ -14,7 +14,7 @@ import java.util.Arrays;
  */
 public final class BytePairMerger {
     private static final int HEAP_THRESHOLD = 96;
-    private static final int CACHE_LIMIT = 1 << 16;
+    private static final int CACHE_LIMIT = 1 << 18;
 
     private final TokenTable table;
     private int[] start = new int[HEAP_THRESHOLD + 2];

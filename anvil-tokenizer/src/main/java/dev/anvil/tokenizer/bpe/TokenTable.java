@@ -14,12 +14,33 @@ public final class TokenTable {
     private final byte[][] bytesOfId;
     private final int[] byteId = new int[256];
     private final int size;
+    // Tokens of 2..7 bytes (most of any vocabulary, and most lookups while encoding) also sit in a flat
+    // open-addressing table keyed by their bytes packed into a long with the length in the top byte:
+    // one probe usually touches one cache line of keys and one of ids.
+    private final long[] shortKeys;
+    private final int[] shortIds;
+    private final int shortMask;
 
     private TokenTable(ByteSequenceIndex index, int[] idOfEntry, byte[][] bytesOfId) {
         this.index = index;
         this.idOfEntry = idOfEntry;
         this.bytesOfId = bytesOfId;
         this.size = index.size();
+        int shortCount = 0;
+        for (byte[] t : bytesOfId) if (t != null && t.length >= 2 && t.length <= 7) shortCount++;
+        int cap = Integer.highestOneBit(Math.max(16, shortCount * 3)) << 1;
+        this.shortKeys = new long[cap];
+        this.shortIds = new int[cap];
+        this.shortMask = cap - 1;
+        for (int id = 0; id < bytesOfId.length; id++) {
+            byte[] t = bytesOfId[id];
+            if (t == null || t.length < 2 || t.length > 7) continue;
+            long key = shortKey(t, 0, t.length);
+            int p = slot(key);
+            while (shortKeys[p] != 0) p = (p + 1) & shortMask;
+            shortKeys[p] = key;
+            shortIds[p] = id;
+        }
         byte[] one = new byte[1];
         for (int b = 0; b < 256; b++) {
             one[0] = (byte) b;
@@ -57,8 +78,25 @@ public final class TokenTable {
     /** The id of {@code s[off, off+len)}, or -1 when it is not a token. */
     public int id(byte[] s, int off, int len) {
         if (len == 1) return byteId[s[off] & 0xFF];
+        if (len <= 7) {
+            long key = shortKey(s, off, len);
+            for (int p = slot(key); ; p = (p + 1) & shortMask) {
+                long k = shortKeys[p];
+                if (k == key) return shortIds[p];
+                if (k == 0) return -1;
+            }
+        }
         int e = index.find(s, off, len);
         return e < 0 ? -1 : idOfEntry[e];
+    }
+
+    private static long shortKey(byte[] s, int off, int len) {
+        return ByteSequenceIndex.packShort(s, off, len) | ((long) len << 56);
+    }
+
+    private int slot(long key) {
+        long z = key * 0x9E3779B97F4A7C15L;
+        return (int) (z >>> 40) & shortMask;
     }
 
     public int id(byte[] token) {
