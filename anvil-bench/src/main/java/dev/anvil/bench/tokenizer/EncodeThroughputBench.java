@@ -40,17 +40,22 @@ public final class EncodeThroughputBench {
             if (!Arrays.equals(a, j)) throw new IllegalStateException("ids differ from jtokkit");
             tokens += a.length;
         }
-        double[] tj = new double[rounds], t1 = new double[rounds], t2 = new double[rounds];
+        double[] tj = new double[rounds], t1 = new double[rounds], t2 = new double[rounds], cj = new double[rounds], c1 = new double[rounds];
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int warm = 0; warm < 2; warm++) { runJtokkit(jtokkit, docs); runAnvil(anvil, docs); anvil.encodeBatch(docs, 2); }
         for (int r = 0; r < rounds; r++) {
-            long t0 = System.nanoTime(); runJtokkit(jtokkit, docs); tj[r] = (System.nanoTime() - t0) / 1e9;
-            t0 = System.nanoTime(); runAnvil(anvil, docs); t1[r] = (System.nanoTime() - t0) / 1e9;
+            long c0 = mx.getCurrentThreadCpuTime(), t0 = System.nanoTime(); runJtokkit(jtokkit, docs);
+            tj[r] = (System.nanoTime() - t0) / 1e9; cj[r] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
+            c0 = mx.getCurrentThreadCpuTime(); t0 = System.nanoTime(); runAnvil(anvil, docs);
+            t1[r] = (System.nanoTime() - t0) / 1e9; c1[r] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
             t0 = System.nanoTime(); anvil.encodeBatch(docs, 2); t2[r] = (System.nanoTime() - t0) / 1e9;
         }
         double mj = median(tj), m1 = median(t1), m2 = median(t2);
         System.out.printf("tokens: %,d%n", tokens);
         System.out.printf("jtokkit 1 thread : %7.3f s  %6.2f MB/s%n", mj, bytes / 1e6 / mj);
         System.out.printf("anvil   1 thread : %7.3f s  %6.2f MB/s  (%.2fx jtokkit)%n", m1, bytes / 1e6 / m1, mj / m1);
+        // CPU time of the encoding thread: less sensitive to other load on a shared machine than wall time.
+        System.out.printf("thread CPU time: jtokkit %.3f s, anvil %.3f s (%.2fx)%n", median(cj), median(c1), median(cj) / median(c1));
         System.out.printf("anvil   2 threads: %7.3f s  %6.2f MB/s  (%.2fx anvil 1 thread)%n", m2, bytes / 1e6 / m2, m1 / m2);
     }
 
