@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Fetches data/TestPlans.txt of npm gpt-tokenizer (golden ids produced by tiktoken) into the directory $1.
+# Pinned version; npm checks the package integrity. Skips the fetch when the file is already there.
+set -euo pipefail
+VERSION=4.0.0
+SHA256=d0a7902a3b2ef9ad950044663c21426323a2c860df72c9c0e73c0c03a68e7169
+OUT=${1:?usage: fetch-gpt-tokenizer-test-plans.sh OUTPUT_DIR}
+[ -s "$OUT/TestPlans.txt" ] && exit 0
+if ! command -v npm >/dev/null 2>&1; then
+  echo "fetch-gpt-tokenizer-test-plans: npm not found; GptTokenizerTestPlansTest will fail without $OUT/TestPlans.txt" >&2
+  exit 0
+fi
+mkdir -p "$OUT"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+(cd "$TMP" && npm pack --silent "gpt-tokenizer@$VERSION" >/dev/null 2>"$TMP/npm.log") || { cat "$TMP/npm.log" >&2; exit 1; }
+tar -xzf "$TMP"/gpt-tokenizer-"$VERSION".tgz -C "$TMP" package/data/TestPlans.txt
+echo "$SHA256  $TMP/package/data/TestPlans.txt" | sha256sum -c --quiet - \
+  || { echo "fetch-gpt-tokenizer-test-plans: TestPlans.txt of gpt-tokenizer@$VERSION has an unexpected checksum" >&2; exit 1; }
+mv "$TMP/package/data/TestPlans.txt" "$OUT/TestPlans.txt"
