@@ -29,21 +29,38 @@ public final class Gemm {
                              float beta, float[] c, int cOff, int ldc) {
         checkArguments(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         if (m == 0 || n == 0) return;
-        // Reference implementation (correct for every layout); the blocked Vector-API kernel replaces it.
-        pool.parallelFor(m, 1, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                for (int j = 0; j < n; j++) {
-                    float s = 0f;
-                    for (int p = 0; p < k; p++) {
-                        float av = transA ? a[aOff + p * lda + i] : a[aOff + i * lda + p];
-                        float bv = transB ? b[bOff + j * ldb + p] : b[bOff + p * ldb + j];
-                        s += av * bv;
-                    }
-                    int ci = cOff + i * ldc + j;
-                    c[ci] = alpha * s + (beta == 0f ? 0f : beta * c[ci]);
-                }
+        if (k == 0 || alpha == 0f) {
+            // BLAS semantics: A and B are not read, so NaN there does not reach C.
+            scale(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        if (useDirect(m, n, k)) {
+            GemmDirect.multiply(pool, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        } else {
+            GemmBlocked.multiply(pool, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        }
+    }
+
+    /**
+     * Whether to skip packing: tiny products (packing costs about as much as the arithmetic), fewer
+     * rows than the smallest microkernel (4; m = 1 is decode's matrix-vector product, which reads
+     * each element of B once either way) and few columns (the NR-wide register tile would be mostly padding).
+     */
+    static boolean useDirect(int m, int n, int k) {
+        return (long) m * n * k <= 32L * 32 * 32 || m < 4 || n < GemmBlocked.NR / 2;
+    }
+
+    /** {@code C = beta·C}, where beta 0 overwrites (NaN and infinities in C included). */
+    private static void scale(int m, int n, float beta, float[] c, int cOff, int ldc) {
+        if (beta == 1f) return;
+        for (int i = 0; i < m; i++) {
+            int row = cOff + i * ldc;
+            if (beta == 0f) {
+                java.util.Arrays.fill(c, row, row + n, 0f);
+            } else {
+                for (int j = 0; j < n; j++) c[row + j] *= beta;
             }
-        });
+        }
     }
 
     /** Validates dimensions, strides and that every addressed element lies inside its array. */

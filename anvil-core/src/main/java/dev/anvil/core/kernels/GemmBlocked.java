@@ -1,0 +1,347 @@
+package dev.anvil.core.kernels;
+
+import dev.anvil.core.compute.ComputePool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The cache-blocked SGEMM behind {@link Gemm}: a Goto/BLIS loop nest over packed B panels and
+ * the register-blocked microkernels of {@link GemmMicrokernels}.
+ *
+ * <p>Blocking, outermost first:
+ * <ol>
+ *   <li>Columns of C are cut into chunks (a whole number of NR-wide panels, at most NC columns);
+ *       each chunk is one parallel task, so packed B is never duplicated between threads, and
+ *       about 4 tasks per thread, handed out by the pool's atomic counter, keep both cores busy
+ *       when one is slowed down. When there are too few panels for that, rows are split as well
+ *       (those tasks then pack the same B chunk, a cost of k·n each, small next to m·n·k).</li>
+ *   <li>K is cut into KC-deep slices; a chunk's B slice is packed into NR-wide panels,
+ *       {@code panel[p·NR + j]}, zero-padded past the last column, and stays in L2 while every
+ *       row of the task streams past it.</li>
+ *   <li>Rows are cut into MC-high blocks; inside one, each NR panel (KC·NR floats) sits in L1
+ *       while the MR-row strips of the block run over it.</li>
+ * </ol>
+ *
+ * <p>A is read in place as MR independent row streams when it is not transposed: each k step
+ * broadcasts {@code a[row·lda + p]} for MR rows; C2 drops the range checks of {@code base + p} and
+ * the prefetcher follows MR sequential streams. Packing A into MR-interleaved strips instead
+ * measured the same or slower for A·B (1024³ on one core: 122 packed vs 129 in place; 192×4096×256:
+ * 133 both), so only Aᵀ, which would be a stride-lda walk, is packed: {@code strip[p·MR + r]}, one
+ * masked vector copy per k step. Bᵀ is packed through V×V register transposes.
+ *
+ * <p>Each slice's tile is folded into C as {@code alpha·tile + beta·C} on the first K slice and
+ * {@code alpha·tile + C} after it; beta 0 never reads C, so NaN there is overwritten.
+ */
+final class GemmBlocked {
+
+    private GemmBlocked() {}
+
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    static final int V = SPECIES.length();
+    /** Panel width: two vectors (32 floats with AVX-512, 16 with AVX2). */
+    static final int NR = 2 * V;
+    /** Rows of the register tile. */
+    /** Rows of the register tile: 12 with 32 vector registers (AVX-512), 6 with 16 (AVX2). */
+    static final int MR = V >= 16 ? 12 : 6;
+    /**
+     * Depth of a K slice: one NR panel is KC·NR floats (32 KB), most of a 48 KB L1. Measured at
+     * 1024³ on one core: 128 → 122, 192 → 127, 256 → 135, 384 → 129 GFLOP/s.
+     */
+    static final int KC = 256;
+    /** Rows per block (a multiple of MR): the block's KC-deep rows of A (120 KB) stay in L2. */
+    static final int MC = 128 / MR * MR;
+    /** Widest column chunk: KC × NC floats of packed B (1 MB) stay within a 2 MB L2. */
+    static final int NC = 1024;
+
+    private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {null, null, new float[MR * NR]});
+
+    static void multiply(ComputePool pool, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                         float beta, float[] c, int cOff, int ldc) {
+        int panels = (n + NR - 1) / NR;
+        int threads = pool.threads();
+        // Aim for about 4 tasks per thread so a descheduled thread does not stall the call, but
+        // keep chunks at least 2 panels wide so A is not re-streamed for too little work.
+        int wantTasks = threads == 1 ? 1 : threads * 4;
+        int colChunks = Math.max((n + NC - 1) / NC, Math.min(wantTasks, panels / 2));
+        int rowChunks = 1;
+        if (colChunks < wantTasks) {
+            int rowBlocks = (m + MC - 1) / MC;
+            rowChunks = Math.max(1, Math.min(rowBlocks, (wantTasks + colChunks - 1) / colChunks));
+        }
+        int panelsPerChunk = (panels + colChunks - 1) / colChunks;
+        colChunks = (panels + panelsPerChunk - 1) / panelsPerChunk;
+        int rowsPerChunk = ((m + rowChunks - 1) / rowChunks + MR - 1) / MR * MR;
+        rowChunks = (m + rowsPerChunk - 1) / rowsPerChunk;
+        int cc = colChunks;
+        int ppc = panelsPerChunk, rpc = rowsPerChunk;
+        pool.run(colChunks * rowChunks, t -> {
+            int ci = t % cc, ri = t / cc;
+            int j0 = ci * ppc * NR, j1 = Math.min(n, j0 + ppc * NR);
+            int i0 = ri * rpc, i1 = Math.min(m, i0 + rpc);
+            task(transA, transB, i0, i1, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        });
+    }
+
+    /** Computes rows [i0, i1) × columns [j0, j1) of C on the calling thread. */
+    private static void task(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
+                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                             float beta, float[] c, int cOff, int ldc) {
+        int width = j1 - j0;
+        int panels = (width + NR - 1) / NR;
+        int kcMax = Math.min(KC, k);
+        boolean packA = transA;
+        float[][] buffers = BUFFERS.get();
+        float[] bp = buffers[0];
+        if (bp == null || bp.length < kcMax * panels * NR) bp = buffers[0] = new float[kcMax * panels * NR];
+        float[] tile = buffers[2];
+        float[] ap = null;
+        if (packA) {
+            ap = buffers[1];
+            if (ap == null || ap.length < kcMax * MC) ap = buffers[1] = new float[kcMax * MC];
+        }
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int kc = Math.min(KC, k - p0);
+            float sliceBeta = p0 == 0 ? beta : 1f;
+            packB(transB, b, bOff, ldb, p0, kc, j0, j1, bp);
+            for (int ib = i0; ib < i1; ib += MC) {
+                int ie = Math.min(i1, ib + MC);
+                if (packA) {
+                    // The block's MR-row strips, strip s at ap[s·kc·MR], packed once for all panels.
+                    for (int i = ib; i < ie; i += MR) {
+                        packAStrip(transA, a, aOff, lda, i, Math.min(MR, ie - i), p0, kc, ap, (i - ib) * kc);
+                    }
+                }
+                for (int jp = 0; jp < panels; jp++) {
+                    int j = j0 + jp * NR;
+                    int nr = Math.min(NR, j1 - j);
+                    int panelOff = jp * kc * NR;
+                    for (int i = ib; i < ie; i += MR) {
+                        int mr = Math.min(MR, ie - i);
+                        int cIdx = cOff + i * ldc + j;
+                        if (packA) {
+                            GemmMicrokernels.packed(kc, ap, (i - ib) * kc, mr, bp, panelOff, c, cIdx, ldc, nr, alpha, sliceBeta, tile);
+                        } else {
+                            GemmMicrokernels.rows(kc, a, aOff + i * lda + p0, lda, mr, bp, panelOff, c, cIdx, ldc, nr, alpha, sliceBeta, tile);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Packs op(B)[p0, p0+kc) × [j0, j1) into NR-wide panels: panel q holds columns j0+q·NR.. at
+     * {@code dst[q·kc·NR + p·NR + jj]}, zero beyond j1 so the kernel may always run full width.
+     */
+    static void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kc, int j0, int j1, float[] dst) {
+        int width = j1 - j0;
+        int panels = (width + NR - 1) / NR;
+        for (int q = 0; q < panels; q++) {
+            int j = j0 + q * NR;
+            int nr = Math.min(NR, j1 - j);
+            int base = q * kc * NR;
+            if (!transB) {
+                // op(B)(p, j) = b[p·ldb + j]: each panel row is a contiguous run of B's row.
+                if (nr == NR) {
+                    for (int p = 0; p < kc; p++) {
+                        int src = bOff + (p0 + p) * ldb + j;
+                        FloatVector.fromArray(SPECIES, b, src).intoArray(dst, base + p * NR);
+                        FloatVector.fromArray(SPECIES, b, src + V).intoArray(dst, base + p * NR + V);
+                    }
+                } else {
+                    VectorMask<Float> m0 = SPECIES.indexInRange(0, nr), m1 = SPECIES.indexInRange(V, nr);
+                    for (int p = 0; p < kc; p++) {
+                        int src = bOff + (p0 + p) * ldb + j;
+                        FloatVector.fromArray(SPECIES, b, src, m0).intoArray(dst, base + p * NR);
+                        FloatVector.fromArray(SPECIES, b, src + V, m1).intoArray(dst, base + p * NR + V);
+                    }
+                }
+            } else {
+                // op(B)(p, j) = b[j·ldb + p]: a transpose. The panel's columns are two groups of
+                // V rows of B; V×V blocks go through registers (log2 V rounds of two-source
+                // permutes), the k remainder element by element.
+                for (int g = 0; g < 2; g++) {
+                    int rows = Math.max(0, Math.min(V, nr - g * V));
+                    int src = bOff + (j + g * V) * ldb + p0;
+                    int d = base + g * V;
+                    int p = 0;
+                    if (rows > 0 && (V == 16 || V == 8)) {
+                        for (; p <= kc - V; p += V) {
+                            if (V == 16) transpose16(b, src + p, ldb, rows, dst, d + p * NR);
+                            else transpose8(b, src + p, ldb, rows, dst, d + p * NR);
+                        }
+                    }
+                    for (; p < kc; p++) {
+                        for (int t = 0; t < V; t++) dst[d + p * NR + t] = t < rows ? b[src + t * ldb + p] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Lane indexes for {@code selectFrom(v1, v2)} (V + i picks lane i of v2) in transpose round r, which swaps s×s blocks, s = V/2^(r+1): LO takes the low s lanes of each 2s-lane group from both rows, HI the high ones. */
+    private static final FloatVector LO0 = transposeIndex(V / 2, false), HI0 = transposeIndex(V / 2, true);
+    private static final FloatVector LO1 = transposeIndex(V / 4, false), HI1 = transposeIndex(V / 4, true);
+    private static final FloatVector LO2 = transposeIndex(V / 8, false), HI2 = transposeIndex(V / 8, true);
+    private static final FloatVector LO3 = transposeIndex(V / 16, false), HI3 = transposeIndex(V / 16, true);
+
+    private static FloatVector transposeIndex(int s, boolean high) {
+        float[] index = new float[V];
+        if (s >= 1) {
+            for (int l = 0; l < V; l++) {
+                int group = l - l % (2 * s), o = l % (2 * s);
+                int lane = (o < s ? o : o - s) + (high ? s : 0);
+                index[l] = (o < s ? 0 : V) + group + lane;
+            }
+        }
+        return FloatVector.fromArray(SPECIES, index, 0);
+    }
+
+    /** Transposes a 16×16 block: row t of B (t < rows, else zero), 16 consecutive p, becomes panel row p's 16 columns. */
+    private static void transpose16(float[] b, int src, int ldb, int rows, float[] dst, int d) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector v0 = FloatVector.fromArray(SPECIES, b, src);
+        FloatVector v1 = 1 < rows ? FloatVector.fromArray(SPECIES, b, src + 1 * ldb) : z;
+        FloatVector v2 = 2 < rows ? FloatVector.fromArray(SPECIES, b, src + 2 * ldb) : z;
+        FloatVector v3 = 3 < rows ? FloatVector.fromArray(SPECIES, b, src + 3 * ldb) : z;
+        FloatVector v4 = 4 < rows ? FloatVector.fromArray(SPECIES, b, src + 4 * ldb) : z;
+        FloatVector v5 = 5 < rows ? FloatVector.fromArray(SPECIES, b, src + 5 * ldb) : z;
+        FloatVector v6 = 6 < rows ? FloatVector.fromArray(SPECIES, b, src + 6 * ldb) : z;
+        FloatVector v7 = 7 < rows ? FloatVector.fromArray(SPECIES, b, src + 7 * ldb) : z;
+        FloatVector v8 = 8 < rows ? FloatVector.fromArray(SPECIES, b, src + 8 * ldb) : z;
+        FloatVector v9 = 9 < rows ? FloatVector.fromArray(SPECIES, b, src + 9 * ldb) : z;
+        FloatVector v10 = 10 < rows ? FloatVector.fromArray(SPECIES, b, src + 10 * ldb) : z;
+        FloatVector v11 = 11 < rows ? FloatVector.fromArray(SPECIES, b, src + 11 * ldb) : z;
+        FloatVector v12 = 12 < rows ? FloatVector.fromArray(SPECIES, b, src + 12 * ldb) : z;
+        FloatVector v13 = 13 < rows ? FloatVector.fromArray(SPECIES, b, src + 13 * ldb) : z;
+        FloatVector v14 = 14 < rows ? FloatVector.fromArray(SPECIES, b, src + 14 * ldb) : z;
+        FloatVector v15 = 15 < rows ? FloatVector.fromArray(SPECIES, b, src + 15 * ldb) : z;
+        { // swap 8×8 blocks between rows i and i + 8
+            FloatVector w0 = LO0.selectFrom(v0, v8), w8 = HI0.selectFrom(v0, v8);
+            FloatVector w1 = LO0.selectFrom(v1, v9), w9 = HI0.selectFrom(v1, v9);
+            FloatVector w2 = LO0.selectFrom(v2, v10), w10 = HI0.selectFrom(v2, v10);
+            FloatVector w3 = LO0.selectFrom(v3, v11), w11 = HI0.selectFrom(v3, v11);
+            FloatVector w4 = LO0.selectFrom(v4, v12), w12 = HI0.selectFrom(v4, v12);
+            FloatVector w5 = LO0.selectFrom(v5, v13), w13 = HI0.selectFrom(v5, v13);
+            FloatVector w6 = LO0.selectFrom(v6, v14), w14 = HI0.selectFrom(v6, v14);
+            FloatVector w7 = LO0.selectFrom(v7, v15), w15 = HI0.selectFrom(v7, v15);
+            v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7; v8 = w8; v9 = w9; v10 = w10; v11 = w11; v12 = w12; v13 = w13; v14 = w14; v15 = w15;
+        }
+        { // swap 4×4 blocks between rows i and i + 4
+            FloatVector w0 = LO1.selectFrom(v0, v4), w4 = HI1.selectFrom(v0, v4);
+            FloatVector w1 = LO1.selectFrom(v1, v5), w5 = HI1.selectFrom(v1, v5);
+            FloatVector w2 = LO1.selectFrom(v2, v6), w6 = HI1.selectFrom(v2, v6);
+            FloatVector w3 = LO1.selectFrom(v3, v7), w7 = HI1.selectFrom(v3, v7);
+            FloatVector w8 = LO1.selectFrom(v8, v12), w12 = HI1.selectFrom(v8, v12);
+            FloatVector w9 = LO1.selectFrom(v9, v13), w13 = HI1.selectFrom(v9, v13);
+            FloatVector w10 = LO1.selectFrom(v10, v14), w14 = HI1.selectFrom(v10, v14);
+            FloatVector w11 = LO1.selectFrom(v11, v15), w15 = HI1.selectFrom(v11, v15);
+            v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7; v8 = w8; v9 = w9; v10 = w10; v11 = w11; v12 = w12; v13 = w13; v14 = w14; v15 = w15;
+        }
+        { // swap 2×2 blocks between rows i and i + 2
+            FloatVector w0 = LO2.selectFrom(v0, v2), w2 = HI2.selectFrom(v0, v2);
+            FloatVector w1 = LO2.selectFrom(v1, v3), w3 = HI2.selectFrom(v1, v3);
+            FloatVector w4 = LO2.selectFrom(v4, v6), w6 = HI2.selectFrom(v4, v6);
+            FloatVector w5 = LO2.selectFrom(v5, v7), w7 = HI2.selectFrom(v5, v7);
+            FloatVector w8 = LO2.selectFrom(v8, v10), w10 = HI2.selectFrom(v8, v10);
+            FloatVector w9 = LO2.selectFrom(v9, v11), w11 = HI2.selectFrom(v9, v11);
+            FloatVector w12 = LO2.selectFrom(v12, v14), w14 = HI2.selectFrom(v12, v14);
+            FloatVector w13 = LO2.selectFrom(v13, v15), w15 = HI2.selectFrom(v13, v15);
+            v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7; v8 = w8; v9 = w9; v10 = w10; v11 = w11; v12 = w12; v13 = w13; v14 = w14; v15 = w15;
+        }
+        { // swap 1×1 blocks between rows i and i + 1
+            FloatVector w0 = LO3.selectFrom(v0, v1), w1 = HI3.selectFrom(v0, v1);
+            FloatVector w2 = LO3.selectFrom(v2, v3), w3 = HI3.selectFrom(v2, v3);
+            FloatVector w4 = LO3.selectFrom(v4, v5), w5 = HI3.selectFrom(v4, v5);
+            FloatVector w6 = LO3.selectFrom(v6, v7), w7 = HI3.selectFrom(v6, v7);
+            FloatVector w8 = LO3.selectFrom(v8, v9), w9 = HI3.selectFrom(v8, v9);
+            FloatVector w10 = LO3.selectFrom(v10, v11), w11 = HI3.selectFrom(v10, v11);
+            FloatVector w12 = LO3.selectFrom(v12, v13), w13 = HI3.selectFrom(v12, v13);
+            FloatVector w14 = LO3.selectFrom(v14, v15), w15 = HI3.selectFrom(v14, v15);
+            v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7; v8 = w8; v9 = w9; v10 = w10; v11 = w11; v12 = w12; v13 = w13; v14 = w14; v15 = w15;
+        }
+        v0.intoArray(dst, d + 0 * NR);
+        v1.intoArray(dst, d + 1 * NR);
+        v2.intoArray(dst, d + 2 * NR);
+        v3.intoArray(dst, d + 3 * NR);
+        v4.intoArray(dst, d + 4 * NR);
+        v5.intoArray(dst, d + 5 * NR);
+        v6.intoArray(dst, d + 6 * NR);
+        v7.intoArray(dst, d + 7 * NR);
+        v8.intoArray(dst, d + 8 * NR);
+        v9.intoArray(dst, d + 9 * NR);
+        v10.intoArray(dst, d + 10 * NR);
+        v11.intoArray(dst, d + 11 * NR);
+        v12.intoArray(dst, d + 12 * NR);
+        v13.intoArray(dst, d + 13 * NR);
+        v14.intoArray(dst, d + 14 * NR);
+        v15.intoArray(dst, d + 15 * NR);
+    }
+
+    /** Transposes a 8×8 block: row t of B (t < rows, else zero), 8 consecutive p, becomes panel row p's 8 columns. */
+    private static void transpose8(float[] b, int src, int ldb, int rows, float[] dst, int d) {
+        FloatVector z = FloatVector.zero(SPECIES);
+        FloatVector v0 = FloatVector.fromArray(SPECIES, b, src);
+        FloatVector v1 = 1 < rows ? FloatVector.fromArray(SPECIES, b, src + 1 * ldb) : z;
+        FloatVector v2 = 2 < rows ? FloatVector.fromArray(SPECIES, b, src + 2 * ldb) : z;
+        FloatVector v3 = 3 < rows ? FloatVector.fromArray(SPECIES, b, src + 3 * ldb) : z;
+        FloatVector v4 = 4 < rows ? FloatVector.fromArray(SPECIES, b, src + 4 * ldb) : z;
+        FloatVector v5 = 5 < rows ? FloatVector.fromArray(SPECIES, b, src + 5 * ldb) : z;
+        FloatVector v6 = 6 < rows ? FloatVector.fromArray(SPECIES, b, src + 6 * ldb) : z;
+        FloatVector v7 = 7 < rows ? FloatVector.fromArray(SPECIES, b, src + 7 * ldb) : z;
+        { // swap 4×4 blocks between rows i and i + 4
+            FloatVector w0 = LO0.selectFrom(v0, v4), w4 = HI0.selectFrom(v0, v4);
+            FloatVector w1 = LO0.selectFrom(v1, v5), w5 = HI0.selectFrom(v1, v5);
+            FloatVector w2 = LO0.selectFrom(v2, v6), w6 = HI0.selectFrom(v2, v6);
+            FloatVector w3 = LO0.selectFrom(v3, v7), w7 = HI0.selectFrom(v3, v7);
+            v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7;
+        }
+        { // swap 2×2 blocks between rows i and i + 2
+            FloatVector w0 = LO1.selectFrom(v0, v2), w2 = HI1.selectFrom(v0, v2);
+            FloatVector w1 = LO1.selectFrom(v1, v3), w3 = HI1.selectFrom(v1, v3);
+            FloatVector w4 = LO1.selectFrom(v4, v6), w6 = HI1.selectFrom(v4, v6);
+            FloatVector w5 = LO1.selectFrom(v5, v7), w7 = HI1.selectFrom(v5, v7);
+            v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7;
+        }
+        { // swap 1×1 blocks between rows i and i + 1
+            FloatVector w0 = LO2.selectFrom(v0, v1), w1 = HI2.selectFrom(v0, v1);
+            FloatVector w2 = LO2.selectFrom(v2, v3), w3 = HI2.selectFrom(v2, v3);
+            FloatVector w4 = LO2.selectFrom(v4, v5), w5 = HI2.selectFrom(v4, v5);
+            FloatVector w6 = LO2.selectFrom(v6, v7), w7 = HI2.selectFrom(v6, v7);
+            v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7;
+        }
+        v0.intoArray(dst, d + 0 * NR);
+        v1.intoArray(dst, d + 1 * NR);
+        v2.intoArray(dst, d + 2 * NR);
+        v3.intoArray(dst, d + 3 * NR);
+        v4.intoArray(dst, d + 4 * NR);
+        v5.intoArray(dst, d + 5 * NR);
+        v6.intoArray(dst, d + 6 * NR);
+        v7.intoArray(dst, d + 7 * NR);
+    }
+
+
+    /** Packs rows [i, i+mr) × k-range [p0, p0+kc) of op(A) as {@code dst[p·MR + r]}, zero rows past mr. */
+    static void packAStrip(boolean transA, float[] a, int aOff, int lda, int i, int mr, int p0, int kc, float[] dst, int dOff) {
+        if (transA) {
+            // op(A)(i, p) = a[p·lda + i]: the MR values of one p are contiguous in A, so each
+            // step is one masked vector copy (MR ≤ V lanes), zero-filling rows past mr.
+            VectorMask<Float> rowsMask = SPECIES.indexInRange(0, mr), strideMask = SPECIES.indexInRange(0, MR);
+            for (int p = 0; p < kc; p++) {
+                int src = aOff + (p0 + p) * lda + i;
+                FloatVector.fromArray(SPECIES, a, src, rowsMask).intoArray(dst, dOff + p * MR, strideMask);
+            }
+        } else {
+            for (int r = 0; r < MR; r++) {
+                if (r < mr) {
+                    int src = aOff + (i + r) * lda + p0;
+                    for (int p = 0; p < kc; p++) dst[dOff + p * MR + r] = a[src + p];
+                } else {
+                    for (int p = 0; p < kc; p++) dst[dOff + p * MR + r] = 0f;
+                }
+            }
+        }
+    }
+}
