@@ -306,11 +306,11 @@ public final class Attention {
             FloatVector mNew = mOld.max(blockMax);
             FloatVector sum = FloatVector.zero(SPECIES);
             for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
-                FloatVector e = FloatVector.fromArray(SPECIES, sc, o).sub(mNew).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, sc, o).sub(mNew));
                 e.intoArray(sc, o);
                 sum = sum.add(e);
             }
-            FloatVector c = mOld.sub(mNew).lanewise(VectorOperators.EXP);
+            FloatVector c = VectorMath.exp(mOld.sub(mNew));
             c.intoArray(corr, h);
             FloatVector.fromArray(SPECIES, l, h).fma(c, sum).intoArray(l, h);
             mNew.intoArray(m, h);
@@ -351,18 +351,18 @@ public final class Attention {
                     acc = FloatVector.fromArray(SPECIES, qv, fullChunks * LANES)
                             .fma(FloatVector.fromArray(SPECIES, k, kr + fullChunks * LANES, tail), acc);
                 }
-                float x = acc.reduceLanes(VectorOperators.ADD);
+                float x = VectorMath.sumLanes(acc);
                 sc[jj] = x;
                 blockMax = Math.max(blockMax, x);
             }
             float mNew = Math.max(m, blockMax);
             float sum = 0f;
             for (int jj = 0; jj < nk; jj += LANES) {
-                FloatVector e = FloatVector.fromArray(SPECIES, sc, jj).sub(mNew).lanewise(VectorOperators.EXP);
+                FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, sc, jj).sub(mNew));
                 e.intoArray(sc, jj);
             }
             for (int jj = 0; jj < nk; jj++) sum += sc[jj];
-            float corr = (float) Math.exp(m - mNew);
+            float corr = VectorMath.exp(m - mNew);
             l = l * corr + sum;
             m = mNew;
             for (int c = 0; c * LANES < D; c++) {
@@ -483,7 +483,7 @@ public final class Attention {
             FloatVector lseV = FloatVector.fromArray(SPECIES, rowLse, h);
             FloatVector deltaV = FloatVector.fromArray(SPECIES, delta, h);
             for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
-                FloatVector prob = FloatVector.fromArray(SPECIES, sc, o).sub(lseV).lanewise(VectorOperators.EXP);
+                FloatVector prob = VectorMath.exp(FloatVector.fromArray(SPECIES, sc, o).sub(lseV));
                 if (diagonal) prob = prob.blend(zero, p.compare(VectorOperators.LT, (float) (j0 + jj)));
                 prob.intoArray(sc, o);
                 prob.mul(FloatVector.fromArray(SPECIES, dsc, o).sub(deltaV)).intoArray(dsc, o);
