@@ -32,12 +32,12 @@ final class TrainingFixtures {
         String yaml = """
                 model: {family: gpt2, n_layer: 2, n_head: 2, d_model: 32, context_length: 32, bias: true}
                 data: {val_fraction: 0.1, order: random}
-                train: {batch_size: 4, seq_len: 32, grad_accum: 2, max_steps: %d, lr: 3.0e-3, min_lr: 3.0e-4, warmup_steps: 5,
+                train: {batch_size: 4, seq_len: 32, grad_accum: 2, max_steps: %d, lr: 3.0e-3, min_lr: 3.0e-4, warmup_steps: %d,
                         weight_decay: 0.1, beta2: 0.99, grad_clip: 1.0, dropout: 0.1, seed: 5, log_interval: 1000,
                         measure_gemm_ceiling: false}
                 eval: {interval: 10, batches: 2, sample_interval: 15, sample_tokens: 20}
                 checkpoint: {interval: 1, keep: 2}
-                """.formatted(steps);
+                """.formatted(steps, Math.min(5, steps));
         ObjectNode n = (ObjectNode) ModelConfigFiles.yaml().readTree(yaml);
         ((ObjectNode) n.get("data")).put("path", dataPath);
         return n;
