@@ -155,6 +155,11 @@ public final class Pretraining {
             lossEma = st.path("loss_ema").asDouble(Double.NaN);
             metrics.truncateAfter(step);
             console.printf("resuming from %s (step %d)%n", saved.get().path(), step);
+            int savedThreads = st.path("threads").asInt(ComputePool.shared().threads());
+            if (savedThreads != ComputePool.shared().threads()) {
+                console.printf("note: the run used %d compute threads, this session uses %d: training continues correctly, but the losses will "
+                        + "not be bit-identical to an uninterrupted run (reductions split by thread count)%n", savedThreads, ComputePool.shared().threads());
+            }
         } else {
             net.initialize(new Rng(tc.seed()));
             metrics.truncateAfter(-1);
@@ -290,6 +295,7 @@ public final class Pretraining {
                     state.put("vocab_size", tokenizer.vocabSize());
                     state.set("model", modelTree);
                     state.put("data", shardDir.toAbsolutePath().toString());
+                    state.put("threads", ComputePool.shared().threads());
                     Path written = checkpoints.write(step, model, net.parameters(), adamw, state, recipe);
                     checkpoints.prune(config.checkpoint().keep());
                     if (!last) console.printf("checkpoint %s%n", written.getFileName());
