@@ -144,7 +144,7 @@ final class GemmDirect {
         for (; p <= k - V; p += V) {
             s0 = FloatVector.fromArray(SPECIES, x, xOff + p).fma(FloatVector.fromArray(SPECIES, y, yOff + p), s0);
         }
-        float s = s0.add(s1).reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float s = VectorMath.sumLanes(s0.add(s1));
         for (; p < k; p++) s += x[xOff + p] * y[yOff + p];
         return s;
     }

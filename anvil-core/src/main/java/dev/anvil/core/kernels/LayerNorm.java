@@ -129,8 +129,8 @@ public final class LayerNorm {
             sg = sg.add(gn);
             sgx = gn.fma(xh, sgx);
         }
-        float sumG = sg.reduceLanes(VectorOperators.ADD);
-        float sumGx = sgx.reduceLanes(VectorOperators.ADD);
+        float sumG = VectorMath.sumLanes(sg);
+        float sumGx = VectorMath.sumLanes(sgx);
         for (; i < C; i++) {
             float gn = dOut[g + i] * w[wOff + i];
             sumG += gn;

@@ -91,7 +91,7 @@ public final class RmsNorm {
                 FloatVector gn = FloatVector.fromArray(S, dOut, g + i).mul(FloatVector.fromArray(S, w, wOff + i));
                 acc = gn.fma(FloatVector.fromArray(S, in, x + i), acc);
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float s = VectorMath.sumLanes(acc);
             for (; i < C; i++) s = Math.fma(dOut[g + i] * w[wOff + i], in[x + i], s);
             meanGx = s * rs / C;
         }

@@ -22,6 +22,19 @@ final class VectorMath {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
 
+    /**
+     * Σ of the lanes of {@code v}, lane 0 first. {@code reduceLanes(ADD)} leaves the order of the
+     * float additions to the implementation, and the interpreter's Java fallback and C2's intrinsic
+     * use different orders: the same inputs gave different bits before and after JIT compilation,
+     * which broke exact resume (a resumed process runs cold code). Lanewise vector adds are exact,
+     * so only this final step needs a fixed order.
+     */
+    static float sumLanes(FloatVector v) {
+        float s = v.lane(0);
+        for (int i = 1; i < v.length(); i++) s += v.lane(i);
+        return s;
+    }
+
     /** Σ x[off … off+n). */
     static float sum(float[] x, int off, int n) {
         FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
@@ -33,7 +46,7 @@ final class VectorMath {
             a3 = a3.add(FloatVector.fromArray(SPECIES, x, off + i + 3 * LANES));
         }
         for (int bound = n - LANES; i <= bound; i += LANES) a0 = a0.add(FloatVector.fromArray(SPECIES, x, off + i));
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) s += x[off + i];
         return s;
     }
@@ -51,7 +64,7 @@ final class VectorMath {
         for (int bound = n - LANES; i <= bound; i += LANES) {
             a0 = FloatVector.fromArray(SPECIES, a, aOff + i).fma(FloatVector.fromArray(SPECIES, b, bOff + i), a0);
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) s = Math.fma(a[aOff + i], b[bOff + i], s);
         return s;
     }
@@ -82,7 +95,7 @@ final class VectorMath {
             FloatVector d = FloatVector.fromArray(SPECIES, x, off + i).sub(c);
             a0 = d.fma(d, a0);
         }
-        float s = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(a0.add(a1).add(a2.add(a3)));
         for (; i < n; i++) {
             float d = x[off + i] - c;
             s = Math.fma(d, d, s);
@@ -118,7 +131,7 @@ final class VectorMath {
         for (int bound = n - LANES; i <= bound; i += LANES) {
             a0 = a0.add(expOfNonPositive(FloatVector.fromArray(SPECIES, x, off + i).sub(shift)));
         }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(a0.add(a1));
         for (; i < n; i++) s += expOfNonPositive(x[off + i] - shift);
         return s;
     }
@@ -132,7 +145,7 @@ final class VectorMath {
             e.intoArray(out, outOff + i);
             acc = acc.add(e);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sumLanes(acc);
         for (; i < n; i++) {
             float e = expOfNonPositive(x[off + i] - shift);
             out[outOff + i] = e;

@@ -1,0 +1,46 @@
+package dev.anvil.cli;
+
+import dev.anvil.model.TextTokenizer;
+import dev.anvil.train.data.CorpusTokenizer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code anvil tokenize}: text → llm.c token shards (train/val). */
+@Command(name = "tokenize", mixinStandardHelpOptions = true,
+        description = "Encodes text files (.txt, .jsonl with a \"text\" field; optionally .gz) into llm.c-format token shards train_*.bin / val_*.bin.")
+public final class TokenizeCommand implements Callable<Integer> {
+
+    @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "Tokenizer directory or file (tokenizer.json: BPE, or a char/byte tokenizer).")
+    Path tokenizer;
+
+    @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE", description = "Input text files, in order.")
+    List<Path> inputs;
+
+    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory for the shards.")
+    Path output;
+
+    @Option(names = "--val-fraction", defaultValue = "0.1", description = "Held-out fraction, taken from the end of the input (default: ${DEFAULT-VALUE}).")
+    double valFraction;
+
+    @Option(names = "--shard-tokens", defaultValue = "100000000", description = "Tokens per shard (default: ${DEFAULT-VALUE}, as llm.c).")
+    long shardTokens;
+
+    @Override
+    public Integer call() throws Exception {
+        TextTokenizer tok = TextTokenizer.load(tokenizer);
+        long t0 = System.nanoTime();
+        var result = new CorpusTokenizer(tok, valFraction, shardTokens).run(inputs, output, fraction -> {
+            int width = 30, done = (int) Math.round(fraction * width);
+            System.err.printf(Locale.ROOT, "\r[%s%s] %5.1f%%", "#".repeat(done), " ".repeat(width - done), 100 * fraction);
+        });
+        System.err.println();
+        System.out.printf(Locale.ROOT, "%,d train tokens (%d shards), %,d val tokens (%d shards), vocabulary %d, in %.1f s → %s%n",
+                result.trainTokens(), result.trainShards(), result.valTokens(), result.valShards(), tok.vocabSize(), (System.nanoTime() - t0) / 1e9, output);
+        return 0;
+    }
+}

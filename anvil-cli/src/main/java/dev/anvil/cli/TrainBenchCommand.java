@@ -1,0 +1,78 @@
+package dev.anvil.cli;
+
+import dev.anvil.core.autograd.Tape;
+import dev.anvil.core.autograd.Var;
+import dev.anvil.core.compute.ComputePool;
+import dev.anvil.core.optim.AdamW;
+import dev.anvil.core.optim.LearningRateSchedule;
+import dev.anvil.core.optim.ParameterGroup;
+import dev.anvil.core.random.Rng;
+import dev.anvil.model.ModelConfig;
+import dev.anvil.model.ModelConfigFiles;
+import dev.anvil.model.Transformer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code anvil bench train}: median time of one full training step (forward + backward + AdamW). */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Times training steps (forward, backward, AdamW) on random tokens and prints the median ms/step and tokens/s.")
+public final class TrainBenchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, paramLabel = "CONFIG",
+            description = "A model config file (YAML/JSON), or gpt2 (124M), or d<N> for a GPT-2 of depth N.")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "4", description = "Batch size B (default: ${DEFAULT-VALUE}).") int batch;
+    @Option(names = "--seq", defaultValue = "64", description = "Sequence length T (default: ${DEFAULT-VALUE}).") int seq;
+    @Option(names = "--steps", defaultValue = "10", description = "Timed steps (default: ${DEFAULT-VALUE}).") int steps;
+    @Option(names = "--warmup", defaultValue = "3", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).") int warmup;
+
+    @Override
+    public Integer call() throws Exception {
+        ModelConfig config = switch (model) {
+            case "gpt2", "gpt2-124m" -> ModelConfig.gpt2Small();
+            default -> model.matches("d\\d+") ? ModelConfig.fromDepth(ModelConfig.Family.GPT2, Integer.parseInt(model.substring(1)), 50257, 1024)
+                    : ModelConfigFiles.read(Path.of(model));
+        };
+        if (seq > config.contextLength()) throw new IllegalArgumentException("--seq " + seq + " is longer than the model's context of " + config.contextLength());
+        if (batch < 1 || steps < 1) throw new IllegalArgumentException("--batch and --steps must be positive");
+        System.out.printf("%s; B=%d T=%d, %d threads%n", config.summary(), batch, seq, ComputePool.shared().threads());
+        Transformer net = new Transformer(config);
+        net.initialize(new Rng(1));
+        AdamW adamw = new AdamW(net.parameters(), net.gradients(),
+                ParameterGroup.decayAndNoDecay(net.parameters().layout(), n -> net.parameters().layout().entry(n).shape().rank() == 2, 0.1),
+                AdamW.Config.defaults());
+        LearningRateSchedule lr = LearningRateSchedule.constant(1e-4);
+        Rng rng = new Rng(2);
+        int n = batch * seq;
+        int[] tokens = new int[n], targets = new int[n];
+        for (int i = 0; i < n; i++) {
+            tokens[i] = rng.nextInt(config.vocabSize());
+            targets[i] = rng.nextInt(config.vocabSize());
+        }
+        Tape tape = new Tape();
+        double[] ms = new double[steps];
+        float loss = 0;
+        for (int s = 0; s < warmup + steps; s++) {
+            long t0 = System.nanoTime();
+            net.zeroGradients();
+            tape.reset();
+            Var l = net.loss(tape, tokens, targets, 0, batch, seq, 0f, 0);
+            tape.backward(l);
+            adamw.step(lr.at(s));
+            loss = l.value().get(0);
+            double elapsed = (System.nanoTime() - t0) / 1e6;
+            if (s >= warmup) ms[s - warmup] = elapsed;
+        }
+        Arrays.sort(ms);
+        double median = ms[steps / 2];
+        System.out.printf(Locale.ROOT, "median %.1f ms/step (min %.1f, max %.1f over %d steps), %.0f tokens/s, last loss %.4f%n",
+                median, ms[0], ms[steps - 1], steps, n / (median / 1e3), loss);
+        return 0;
+    }
+}
