@@ -36,10 +36,12 @@ ANVIL_SKIP_BUILD=0 "$ROOT/bin/anvil" --help >/dev/null
 /usr/bin/time -f "spm_train wall %e s, max RSS %M KB" spm_train --input=corpus.txt --model_prefix=spm --vocab_size="$VOCAB" \
    --model_type=bpe --num_threads="$THREADS" --input_sentence_size=0 > spm-train.log 2> >(grep -E "wall" >&2)
 
+# spm_encode encodes each line and never emits a token for the newline, so Anvil is also counted line by line
+# (--lines: no newline tokens) for the like-for-like figure; bytes per token then exclude the newlines.
 for f in heldout-europarl.txt heldout-jdk.txt; do
-  bytes=$(wc -c < "$f")
-  anvil_tokens=$("$ROOT/bin/anvil" tokenizer encode --tokenizer anvil-tok --input "$f" --special-as-text | tr -cd ',' | wc -c)
+  bytes=$(wc -c < "$f"); lines=$(wc -l < "$f"); text_bytes=$((bytes - lines))
+  anvil_tokens=$("$ROOT/bin/anvil" tokenizer encode --tokenizer anvil-tok --input "$f" --special-as-text --lines | grep -o '[0-9]\+' | wc -l)
   spm_tokens=$(spm_encode --model=spm.model --output_format=id < "$f" | wc -w)
-  echo "$f: $bytes bytes; anvil $((anvil_tokens + 1)) tokens ($(echo "scale=2; $bytes/($anvil_tokens+1)" | bc) B/token); sentencepiece $spm_tokens tokens ($(echo "scale=2; $bytes/$spm_tokens" | bc) B/token)"
+  echo "$f: $text_bytes bytes in $lines lines; anvil $anvil_tokens tokens ($(echo "scale=3; $text_bytes/$anvil_tokens" | bc) B/token), sentencepiece $spm_tokens tokens ($(echo "scale=3; $text_bytes/$spm_tokens" | bc) B/token)"
 done
 "$ROOT/bin/anvil" tokenizer eval --input heldout-europarl.txt heldout-jdk.txt --tokenizer anvil-tok

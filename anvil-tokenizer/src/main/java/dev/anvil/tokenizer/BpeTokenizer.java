@@ -188,39 +188,53 @@ public final class BpeTokenizer {
         return s.length;
     }
 
-    /** Runs body(0..n-1) on a dedicated pool of {@code threads} daemon threads (never the common pool). */
-    static void runParallel(int n, int threads, java.util.function.IntConsumer body) {
+    private ExecutorService pool;
+    private int poolThreads;
+
+    /**
+     * The tokenizer's own worker pool of {@code threads} daemon threads (never the common pool), kept between
+     * calls so each worker's chunk cache stays warm; resized when a call asks for a different count.
+     */
+    private synchronized ExecutorService pool(int threads) {
+        if (pool == null || poolThreads != threads) {
+            if (pool != null) pool.shutdown();
+            AtomicInteger counter = new AtomicInteger();
+            pool = Executors.newFixedThreadPool(threads, r -> {
+                Thread t = new Thread(r, "anvil-tokenizer-" + counter.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+            poolThreads = threads;
+        }
+        return pool;
+    }
+
+    /** Runs body(0..n-1) on {@code threads} workers of the tokenizer's pool; the first failure is rethrown. */
+    private void runParallel(int n, int threads, java.util.function.IntConsumer body) {
         if (threads <= 1 || n <= 1) {
             for (int i = 0; i < n; i++) body.accept(i);
             return;
         }
+        int workers = Math.min(threads, n);
+        ExecutorService pool = pool(threads);
         AtomicInteger nextTask = new AtomicInteger();
-        AtomicInteger counter = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(threads, n), r -> {
-            Thread t = new Thread(r, "anvil-tokenizer-" + counter.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (int w = 0; w < Math.min(threads, n); w++) {
-                futures.add(pool.submit(() -> {
-                    for (int i; (i = nextTask.getAndIncrement()) < n; ) body.accept(i);
-                }));
+        List<Future<?>> futures = new ArrayList<>();
+        for (int w = 0; w < workers; w++) {
+            futures.add(pool.submit(() -> {
+                for (int i; (i = nextTask.getAndIncrement()) < n; ) body.accept(i);
+            }));
+        }
+        for (Future<?> f : futures) {
+            try {
+                f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                nextTask.set(n);
+                if (e.getCause() instanceof RuntimeException re) throw re;
+                throw new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
             }
-            for (Future<?> f : futures) {
-                try {
-                    f.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException re) throw re;
-                    throw new IllegalStateException(e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted", e);
-                }
-            }
-        } finally {
-            pool.shutdownNow();
         }
     }
 
