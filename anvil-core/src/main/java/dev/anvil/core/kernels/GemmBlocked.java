@@ -41,7 +41,6 @@ final class GemmBlocked {
     static final int V = SPECIES.length();
     /** Panel width: two vectors (32 floats with AVX-512, 16 with AVX2). */
     static final int NR = 2 * V;
-    /** Rows of the register tile. */
     /** Rows of the register tile: 12 with 32 vector registers (AVX-512), 6 with 16 (AVX2). */
     static final int MR = V >= 16 ? 12 : 6;
     /**

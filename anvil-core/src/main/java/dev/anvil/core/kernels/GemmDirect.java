@@ -26,7 +26,7 @@ final class GemmDirect {
     /** Below this many multiply-adds a call stays on the calling thread. */
     private static final long PARALLEL_WORK = 1L << 16;
 
-    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][]);
+    private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[][] {null, null, new float[4]});
 
     static void multiply(ComputePool pool, boolean transA, boolean transB, int m, int n, int k, float alpha,
                          float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
@@ -104,7 +104,23 @@ final class GemmDirect {
             bCol = scratch[1];
             if (bCol == null || bCol.length < k) bCol = scratch[1] = new float[k];
         }
-        for (int j = j0; j < j1; j++) {
+        int j = j0;
+        if (transB && !transA) {
+            // Both operands contiguous along k (x·Wᵀ, decode's matrix-vector product): four
+            // columns at a time share each load of A and give four independent FMA chains.
+            float[] four = scratch[2];
+            for (; j + 4 <= j1; j += 4) {
+                for (int i = i0; i < i1; i++) {
+                    dot4(a, aOff + i * lda, b, bOff + j * ldb, ldb, k, four);
+                    for (int q = 0; q < 4; q++) {
+                        int ci = cOff + i * ldc + j + q;
+                        float s = alpha * four[q];
+                        c[ci] = beta == 0f ? s : s + beta * c[ci];
+                    }
+                }
+            }
+        }
+        for (; j < j1; j++) {
             float[] bv;
             int bStart;
             if (transB) {
@@ -131,6 +147,33 @@ final class GemmDirect {
                 c[ci] = beta == 0f ? s : s + beta * c[ci];
             }
         }
+    }
+
+    /** out[q] = ⟨x[xOff..xOff+k), y[y0 + q·ldy ..)⟩ for q < 4. */
+    static void dot4(float[] x, int xOff, float[] y, int y0, int ldy, int k, float[] out) {
+        int y1 = y0 + ldy, y2 = y1 + ldy, y3 = y2 + ldy;
+        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
+        int p = 0;
+        for (; p <= k - V; p += V) {
+            FloatVector xv = FloatVector.fromArray(SPECIES, x, xOff + p);
+            s0 = xv.fma(FloatVector.fromArray(SPECIES, y, y0 + p), s0);
+            s1 = xv.fma(FloatVector.fromArray(SPECIES, y, y1 + p), s1);
+            s2 = xv.fma(FloatVector.fromArray(SPECIES, y, y2 + p), s2);
+            s3 = xv.fma(FloatVector.fromArray(SPECIES, y, y3 + p), s3);
+        }
+        float r0 = VectorMath.sumLanes(s0), r1 = VectorMath.sumLanes(s1);
+        float r2 = VectorMath.sumLanes(s2), r3 = VectorMath.sumLanes(s3);
+        for (; p < k; p++) {
+            float xp = x[xOff + p];
+            r0 += xp * y[y0 + p];
+            r1 += xp * y[y1 + p];
+            r2 += xp * y[y2 + p];
+            r3 += xp * y[y3 + p];
+        }
+        out[0] = r0;
+        out[1] = r1;
+        out[2] = r2;
+        out[3] = r3;
     }
 
     /** ⟨x[xOff..xOff+k), y[yOff..yOff+k)⟩ with two vector accumulators. */
