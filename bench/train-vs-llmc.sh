@@ -23,7 +23,7 @@ CORPUS=${CORPUS:-$ROOT/../shared/data/tinyshakespeare.txt}
 WORK=${WORK:-/tmp/anvil-llmc-bench}
 
 mkdir -p "$WORK"
-rsync -a --delete --exclude .git "$LLMC/" "$WORK/llm.c/"
+rm -rf "$WORK/llm.c" && mkdir -p "$WORK/llm.c" && (cd "$LLMC" && tar --exclude=.git -cf - .) | (cd "$WORK/llm.c" && tar -xf -)
 cd "$WORK/llm.c"
 sed -i 's|gpt2_build_from_checkpoint(&model, "gpt2_124M.bin");|gpt2_build_from_checkpoint(\&model, getenv("CKPT") ? getenv("CKPT") : "gpt2_124M.bin");|' train_gpt2.c
 sed -i 's/    int B = 4; /    int B = getenv("B") ? atoi(getenv("B")) : 4; /' train_gpt2.c
@@ -53,8 +53,8 @@ int main(int argc, char **argv) {
 }
 C
 cc -O2 -o mkckpt mkckpt.c
-[ -f gpt2_124M.bin ] || ./mkckpt gpt2_124M.bin 1024 50257 12 12 768 50304
-[ -f shakespeare_char.bin ] || ./mkckpt shakespeare_char.bin 64 65 4 4 128 65
+./mkckpt gpt2_124M.bin 1024 50257 12 12 768 50304
+./mkckpt shakespeare_char.bin 64 65 4 4 128 65
 mkdir -p dev/data/tinyshakespeare
 if [ ! -f dev/data/tinyshakespeare/tiny_shakespeare_train.bin ]; then
   printf '{"type": "char", "chars": %s}\n' "$(python3 -c 'import json,sys; print(json.dumps("".join(sorted(set(open(sys.argv[1]).read())))))' "$CORPUS")" > "$WORK/char-tokenizer.json"
