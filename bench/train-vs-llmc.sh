@@ -9,8 +9,8 @@
 # (-Ofast -march=native -fopenmp); nothing of it enters this repository. Its main() hard-codes the
 # checkpoint, B=4 and 40 steps with a validation pass and sampling between steps; the copy gets
 # three environment overrides (CKPT, B, STEPS) and the validation/sampling branches switched off.
-# Only llm.c's own "took X ms" per-step timing (forward + backward + AdamW) is used; the first 5
-# steps are dropped as warm-up and the median is reported. Its checkpoints are random-initialized
+# Only llm.c's own "took X ms" per-step timing (forward + backward + AdamW) is used; its first 2
+# steps (allocation, page faults) are dropped and the median is reported. Its checkpoints are random-initialized
 # in its format (magic 20240326, version 3) by a small generator written here; its data file is
 # Tiny Shakespeare as character tokens written by `anvil tokenize` (llm.c's shard format).
 set -euo pipefail
@@ -23,7 +23,7 @@ CORPUS=${CORPUS:-$ROOT/../shared/data/tinyshakespeare.txt}
 WORK=${WORK:-/tmp/anvil-llmc-bench}
 
 mkdir -p "$WORK"
-rsync -a --delete --exclude .git "$LLMC/" "$WORK/llm.c/"
+rm -rf "$WORK/llm.c" && mkdir -p "$WORK/llm.c" && (cd "$LLMC" && tar --exclude=.git -cf - .) | (cd "$WORK/llm.c" && tar -xf -)
 cd "$WORK/llm.c"
 sed -i 's|gpt2_build_from_checkpoint(&model, "gpt2_124M.bin");|gpt2_build_from_checkpoint(\&model, getenv("CKPT") ? getenv("CKPT") : "gpt2_124M.bin");|' train_gpt2.c
 sed -i 's/    int B = 4; /    int B = getenv("B") ? atoi(getenv("B")) : 4; /' train_gpt2.c
@@ -53,8 +53,8 @@ int main(int argc, char **argv) {
 }
 C
 cc -O2 -o mkckpt mkckpt.c
-[ -f gpt2_124M.bin ] || ./mkckpt gpt2_124M.bin 1024 50257 12 12 768 50304
-[ -f shakespeare_char.bin ] || ./mkckpt shakespeare_char.bin 64 65 4 4 128 65
+./mkckpt gpt2_124M.bin 1024 50257 12 12 768 50304
+./mkckpt shakespeare_char.bin 64 65 4 4 128 65
 mkdir -p dev/data/tinyshakespeare
 if [ ! -f dev/data/tinyshakespeare/tiny_shakespeare_train.bin ]; then
   printf '{"type": "char", "chars": %s}\n' "$(python3 -c 'import json,sys; print(json.dumps("".join(sorted(set(open(sys.argv[1]).read())))))' "$CORPUS")" > "$WORK/char-tokenizer.json"
@@ -64,7 +64,7 @@ if [ ! -f dev/data/tinyshakespeare/tiny_shakespeare_train.bin ]; then
 fi
 
 llmc_ms() { # checkpoint B steps
-  OMP_NUM_THREADS=$THREADS CKPT=$1 B=$2 STEPS=$3 ./train_gpt2 | grep -o 'took [0-9.]* ms' | awk '{print $2}' | tail -n +6 | sort -n \
+  OMP_NUM_THREADS=$THREADS CKPT=$1 B=$2 STEPS=$3 ./train_gpt2 | grep -o 'took [0-9.]* ms' | awk '{print $2}' | tail -n +3 | sort -n \
     | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]}'
 }
 anvil_ms() { # model B steps
@@ -74,9 +74,9 @@ anvil_ms() { # model B steps
 
 printf '%-28s %6s %14s %14s %8s\n' model B "llm.c ms/step" "Anvil ms/step" speedup
 for round in $(seq "$ROUNDS"); do
-  for spec in "shakespeare_char.bin $ROOT/recipes/models/shakespeare-char.yaml 12 30" "gpt2_124M.bin gpt2 4 8"; do
+  for spec in "shakespeare_char.bin $ROOT/recipes/models/shakespeare-char.yaml 12 30" "gpt2_124M.bin gpt2 4 ${GPT2_STEPS:-5}"; do
     set -- $spec
-    peer=$(llmc_ms "$1" "$3" $(( $4 + 5 )))
+    peer=$(llmc_ms "$1" "$3" $(( $4 + 1 )))
     ours=$(anvil_ms "$2" "$3" "$4")
     printf '%-28s %6s %14s %14s %7.1fx\n' "$(basename "$1" .bin)" "$3" "$peer" "$ours" "$(echo "$peer / $ours" | bc -l)"
   done

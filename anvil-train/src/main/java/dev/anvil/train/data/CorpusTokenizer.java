@@ -26,7 +26,7 @@ import java.util.zip.GZIPInputStream;
  * fingerprint).
  *
  * <p>Documents: a {@code .txt} file is one document; a {@code .jsonl} file has one per line (its
- * {@code "text"} field); either may be gzipped. Each document is preceded by the tokenizer's
+ * {@code "text"} field, as the clean shards {@code *.jsonl.zst}); either may be gzip- or zstd-compressed. Each document is preceded by the tokenizer's
  * document separator if it has one (llm.c's convention: {@code <|endoftext|>} before every
  * document). The held-out split is by position: the last {@code valFraction} of all characters, in
  * input order, goes to validation (a document straddling the cut is split there), which for one
@@ -175,12 +175,13 @@ public final class CorpusTokenizer {
         }
     }
 
-    /** Calls {@code sink} with each document of a .txt / .jsonl file (optionally .gz). */
+    /** Calls {@code sink} with each document of a .txt / .jsonl file (optionally .gz or .zst). */
     static void forEachDocument(Path file, Consumer<String> sink) throws IOException {
         String name = file.getFileName().toString();
-        boolean gz = name.endsWith(".gz");
-        String base = gz ? name.substring(0, name.length() - 3) : name;
-        try (InputStream raw = Files.newInputStream(file); InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : raw) {
+        boolean gz = name.endsWith(".gz"), zst = name.endsWith(".zst");
+        String base = gz ? name.substring(0, name.length() - 3) : zst ? name.substring(0, name.length() - 4) : name;
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : zst ? new io.airlift.compress.zstd.ZstdInputStream(raw) : raw) {
             if (base.endsWith(".jsonl") || base.endsWith(".json")) {
                 ObjectMapper json = new ObjectMapper();
                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);

@@ -68,6 +68,18 @@ class CorpusTokenizerTest {
     }
 
     @Test
+    void zstdCompressedCleanShards(@TempDir Path dir) throws IOException {
+        Path in = dir.resolve("part-00000.jsonl.zst");
+        try (var out = new java.io.PrintStream(new io.airlift.compress.zstd.ZstdOutputStream(Files.newOutputStream(in)), true, java.nio.charset.StandardCharsets.UTF_8)) {
+            for (int i = 0; i < 50; i++) out.println("{\"id\": \"d" + i + "\", \"text\": \"abc cab " + i % 3 + "\", \"meta\": {}}");
+        }
+        TextTokenizer chars = TextTokenizer.fitCharacters("abc 012", dir.resolve("tok"));
+        var r = new CorpusTokenizer(chars, 0.1, 1000).run(List.of(in), dir.resolve("out"), f -> {});
+        assertThat(r.trainTokens() + r.valTokens()).isEqualTo(50 * 9);
+        assertThat(chars.decode(readAll(CorpusTokenizer.shardFiles(dir.resolve("out"), "train")))).startsWith("abc cab 0abc cab 1");
+    }
+
+    @Test
     void badInputsAreNamed(@TempDir Path dir) throws IOException {
         TextTokenizer chars = TextTokenizer.fitCharacters("abc", dir.resolve("tok"));
         var tokenizer = new CorpusTokenizer(chars, 0.1, 100);
