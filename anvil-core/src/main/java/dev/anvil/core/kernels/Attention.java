@@ -3,10 +3,8 @@ package dev.anvil.core.kernels;
 import dev.anvil.core.compute.ComputePool;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -323,11 +321,11 @@ public final class Attention {
             FloatVector mNew = mOld.max(blockMax);
             FloatVector sum = FloatVector.zero(SPECIES);
             for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
-                FloatVector e = exp(FloatVector.fromArray(SPECIES, sc, o).sub(mNew));
+                FloatVector e = VectorMath.expOfNonPositive(FloatVector.fromArray(SPECIES, sc, o).sub(mNew));
                 e.intoArray(sc, o);
                 sum = e.add(sum);
             }
-            FloatVector c = exp(mOld.sub(mNew));
+            FloatVector c = VectorMath.expOfNonPositive(mOld.sub(mNew));
             c.intoArray(corr, h);
             FloatVector.fromArray(SPECIES, l, h).fma(c, sum).intoArray(l, h);
             mNew.intoArray(m, h);
@@ -364,9 +362,9 @@ public final class Attention {
                     acc = FloatVector.fromArray(SPECIES, qv, c * LANES)
                             .fma(FloatVector.fromArray(SPECIES, k, kr + c * LANES), acc);
                 }
-                float x = sumLanes(acc);
+                float x = VectorMath.sumLanes(acc);
                 if (hasTail) {  // reduced on its own: a vector merged across a branch would not stay in registers
-                    x += sumLanes(FloatVector.fromArray(SPECIES, qv, fullChunks * LANES)
+                    x += VectorMath.sumLanes(FloatVector.fromArray(SPECIES, qv, fullChunks * LANES)
                             .mul(FloatVector.fromArray(SPECIES, k, kr + fullChunks * LANES, tail)));
                 }
                 sc[jj] = x;
@@ -375,7 +373,7 @@ public final class Attention {
             float mNew = Math.max(m, blockMax);
             float sum = 0f;
             for (int jj = 0; jj < nk; jj += LANES) {
-                FloatVector e = exp(FloatVector.fromArray(SPECIES, sc, jj).sub(mNew));
+                FloatVector e = VectorMath.expOfNonPositive(FloatVector.fromArray(SPECIES, sc, jj).sub(mNew));
                 e.intoArray(sc, jj);
             }
             for (int jj = 0; jj < nk; jj++) sum += sc[jj];
@@ -497,14 +495,14 @@ public final class Attention {
                 FloatVector p = FloatVector.fromArray(SPECIES, pos, h);
                 FloatVector zero = FloatVector.zero(SPECIES);
                 for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
-                    FloatVector prob = exp(FloatVector.fromArray(SPECIES, sc, o).sub(lseV))
+                    FloatVector prob = VectorMath.expOfNonPositive(FloatVector.fromArray(SPECIES, sc, o).sub(lseV))
                             .blend(zero, p.compare(VectorOperators.LT, (float) (j0 + jj)));
                     prob.intoArray(sc, o);
                     prob.mul(FloatVector.fromArray(SPECIES, dsc, o).sub(deltaV)).intoArray(dsc, o);
                 }
             } else {
                 for (int jj = 0, o = h; jj < nk; jj++, o += ROWS) {
-                    FloatVector prob = exp(FloatVector.fromArray(SPECIES, sc, o).sub(lseV));
+                    FloatVector prob = VectorMath.expOfNonPositive(FloatVector.fromArray(SPECIES, sc, o).sub(lseV));
                     prob.intoArray(sc, o);
                     prob.mul(FloatVector.fromArray(SPECIES, dsc, o).sub(deltaV)).intoArray(dsc, o);
                 }
@@ -513,65 +511,6 @@ public final class Attention {
         int nk4 = roundUp(nk, 4);
         Arrays.fill(sc, nk * ROWS, nk4 * ROWS, 0f);
         Arrays.fill(dsc, nk * ROWS, nk4 * ROWS, 0f);
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // exp and lane sums that give the same bits in every JIT tier
-
-    private static final VectorShuffle<Float> SWAP_8 = LANES >= 16 ? VectorShuffle.fromOp(SPECIES, i -> i ^ 8) : null;
-    private static final VectorShuffle<Float> SWAP_4 = LANES >= 8 ? VectorShuffle.fromOp(SPECIES, i -> i ^ 4) : null;
-    private static final VectorShuffle<Float> SWAP_2 = LANES >= 4 ? VectorShuffle.fromOp(SPECIES, i -> i ^ 2) : null;
-    private static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(SPECIES, i -> i ^ 1);
-
-    /**
-     * Σ lanes in a fixed pairwise order. reduceLanes(ADD) leaves the order to the implementation,
-     * and the compiled and the interpreted versions do differ in the last bit. (The ifs fold away:
-     * LANES is a constant, and at most 16 floats fit a vector.)
-     */
-    static float sumLanes(FloatVector v) {
-        FloatVector s = v;
-        if (LANES >= 16) s = s.add(s.rearrange(SWAP_8));
-        if (LANES >= 8) s = s.add(s.rearrange(SWAP_4));
-        if (LANES >= 4) s = s.add(s.rearrange(SWAP_2));
-        s = s.add(s.rearrange(SWAP_1));
-        return s.lane(0);
-    }
-
-    private static final float LOG2E = 1.44269504088896341f;
-    /** ln 2 split in two (Cody–Waite) so that x − n·ln 2 is exact enough for the polynomial. */
-    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
-    /** 1.5·2²³: adding it rounds a float of magnitude &lt; 2²² to an integer, held in the low mantissa bits. */
-    private static final float ROUNDING_MAGIC = 12582912f;
-    private static final int ROUNDING_MAGIC_BITS = 0x4B400000;
-    /** Below this exp(x) would be subnormal; such probabilities are flushed to 0 (−∞ included). */
-    private static final float EXP_LOWEST = -87.33654f;
-
-    /**
-     * e^x, lane-wise, to about 1 ulp: e^x = 2ⁿ·e^r with n = round(x·log₂e), r = x − n·ln 2 in
-     * [−ln2/2, ln2/2], e^r by a degree-6 polynomial (Cephes' expf coefficients), 2ⁿ built in the
-     * exponent bits. Not {@code lanewise(EXP)}: that one is Intel's SVML once C2 compiles it but a
-     * per-lane Math.exp before, so results would change in the last bit as the JIT warms up (and
-     * between CPUs). Plain multiply/add/fma are exactly specified, so this gives identical bits in
-     * every tier and on every machine, which bit-exact training resumes rely on. Only called on
-     * arguments ≤ ~0 here.
-     */
-    static FloatVector exp(FloatVector x) {
-        // No lower clamp: below EXP_LOWEST (and at −∞, where the arithmetic gives NaN) the final
-        // blend writes 0 whatever was computed.
-        FloatVector xc = x.min(88f);
-        FloatVector t = xc.fma(LOG2E, ROUNDING_MAGIC);
-        FloatVector n = t.sub(ROUNDING_MAGIC);
-        FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -LN2_HI), xc).sub(n.mul(LN2_LO));
-        FloatVector poly = r.fma(1.9875691500e-4f, 1.3981999507e-3f)
-                .fma(r, FloatVector.broadcast(SPECIES, 8.3334519073e-3f))
-                .fma(r, FloatVector.broadcast(SPECIES, 4.1665795894e-2f))
-                .fma(r, FloatVector.broadcast(SPECIES, 1.6666665459e-1f))
-                .fma(r, FloatVector.broadcast(SPECIES, 5.0000001201e-1f))
-                .mul(r.mul(r)).add(r).add(1f);
-        FloatVector twoToN = ((IntVector) t.viewAsIntegralLanes())
-                .sub(ROUNDING_MAGIC_BITS - 127).lanewise(VectorOperators.LSHL, 23)
-                .viewAsFloatingLanes().reinterpretAsFloats();
-        return poly.mul(twoToN).blend(FloatVector.zero(SPECIES), x.compare(VectorOperators.LT, EXP_LOWEST));
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import dev.anvil.core.compute.ComputePool;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -22,17 +23,26 @@ final class VectorMath {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int LANES = SPECIES.length();
 
+    private static final VectorShuffle<Float> SWAP_8 = LANES >= 16 ? VectorShuffle.fromOp(SPECIES, i -> i ^ 8) : null;
+    private static final VectorShuffle<Float> SWAP_4 = LANES >= 8 ? VectorShuffle.fromOp(SPECIES, i -> i ^ 4) : null;
+    private static final VectorShuffle<Float> SWAP_2 = LANES >= 4 ? VectorShuffle.fromOp(SPECIES, i -> i ^ 2) : null;
+    private static final VectorShuffle<Float> SWAP_1 = VectorShuffle.fromOp(SPECIES, i -> i ^ 1);
+
     /**
-     * Σ of the lanes of {@code v}, lane 0 first. {@code reduceLanes(ADD)} leaves the order of the
-     * float additions to the implementation, and the interpreter's Java fallback and C2's intrinsic
-     * use different orders: the same inputs gave different bits before and after JIT compilation,
-     * which broke exact resume (a resumed process runs cold code). Lanewise vector adds are exact,
-     * so only this final step needs a fixed order.
+     * Σ of the lanes of {@code v} in a fixed pairwise order (halves, then quarters, ...).
+     * {@code reduceLanes(ADD)} leaves the order of the float additions to the implementation, and
+     * the interpreter's Java fallback and C2's intrinsic use different orders: the same inputs gave
+     * different bits before and after JIT compilation, which broke exact resume (a resumed process
+     * runs cold code). Lanewise adds and shuffles are exact, so this gives the same bits in every
+     * tier. (The ifs fold away: LANES is a constant, and at most 16 floats fit a vector.)
      */
     static float sumLanes(FloatVector v) {
-        float s = v.lane(0);
-        for (int i = 1; i < v.length(); i++) s += v.lane(i);
-        return s;
+        FloatVector s = v;
+        if (LANES >= 16) s = s.add(s.rearrange(SWAP_8));
+        if (LANES >= 8) s = s.add(s.rearrange(SWAP_4));
+        if (LANES >= 4) s = s.add(s.rearrange(SWAP_2));
+        s = s.add(s.rearrange(SWAP_1));
+        return s.lane(0);
     }
 
     /** Σ x[off … off+n). */

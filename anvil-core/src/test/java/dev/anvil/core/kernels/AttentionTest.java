@@ -363,53 +363,11 @@ class AttentionTest {
     }
 
     @Test
-    void vectorExpIsAccurateAndFlushesTheFarTailToZero() {
-        var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-        float[] x = new float[species.length()], y = new float[species.length()];
-        SplittableRandom rng = new SplittableRandom(1);
-        for (int trial = 0; trial < 300; trial++) {
-            for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextDouble(-87, 1);
-            Attention.exp(jdk.incubator.vector.FloatVector.fromArray(species, x, 0)).intoArray(y, 0);
-            for (int i = 0; i < x.length; i++) {
-                double exact = Math.exp(x[i]);
-                assertThat(Math.abs(y[i] - exact)).isLessThanOrEqualTo(2.5e-7 * exact);
-            }
-        }
-        // Bit for bit the same as the formula in plain scalar float arithmetic: what the API's Java
-        // fallback computes before C2 kicks in (SVML's lanewise(EXP) would not pass this).
-        for (int i = 0; i < x.length; i++) assertThat(y[i]).isEqualTo(scalarExp(x[i]));
-        x[0] = Float.NEGATIVE_INFINITY;
-        x[1] = -88f;
-        x[2] = 0f;
-        Attention.exp(jdk.incubator.vector.FloatVector.fromArray(species, x, 0)).intoArray(y, 0);
-        assertThat(y[0]).isZero();
-        assertThat(y[1]).isZero();
-        assertThat(y[2]).isEqualTo(1f);
-    }
-
-    /** The operations of {@link Attention#exp}, one float at a time. */
-    private static float scalarExp(float x) {
-        if (x < -87.33654f) return 0f;
-        float xc = Math.min(x, 88f);
-        float t = Math.fma(xc, 1.44269504088896341f, 12582912f);
-        float n = t - 12582912f;
-        float r = Math.fma(n, -0.693359375f, xc) - n * -2.12194440e-4f;
-        float p = Math.fma(r, 1.9875691500e-4f, 1.3981999507e-3f);
-        p = Math.fma(p, r, 8.3334519073e-3f);
-        p = Math.fma(p, r, 4.1665795894e-2f);
-        p = Math.fma(p, r, 1.6666665459e-1f);
-        p = Math.fma(p, r, 5.0000001201e-1f);
-        p = p * (r * r) + r + 1f;
-        float twoToN = Float.intBitsToFloat((Float.floatToRawIntBits(t) - (0x4B400000 - 127)) << 23);
-        return p * twoToN;
-    }
-
-    @Test
     void laneSumsAddEveryLane() {
         var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
         float[] x = new float[species.length()];
         for (int i = 0; i < x.length; i++) x[i] = 1 << i;
-        assertThat(Attention.sumLanes(jdk.incubator.vector.FloatVector.fromArray(species, x, 0)))
+        assertThat(VectorMath.sumLanes(jdk.incubator.vector.FloatVector.fromArray(species, x, 0)))
                 .isEqualTo((float) ((1L << x.length) - 1));
     }
 
