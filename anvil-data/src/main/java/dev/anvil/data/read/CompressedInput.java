@@ -19,7 +19,12 @@ public final class CompressedInput {
     private CompressedInput() {}
 
     public static InputStream open(Path path) throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(path), 1 << 16);
+        return open(Files.newInputStream(path));
+    }
+
+    /** Wraps an already open raw stream (which the returned stream closes). */
+    public static InputStream open(InputStream rawStream) throws IOException {
+        InputStream raw = new BufferedInputStream(rawStream, 1 << 16);
         raw.mark(4);
         byte[] magic = raw.readNBytes(4);
         raw.reset();

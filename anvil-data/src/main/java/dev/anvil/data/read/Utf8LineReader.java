@@ -31,13 +31,21 @@ public final class Utf8LineReader {
         this.in = in;
     }
 
-    /** The next line, or null at the end of the stream. I/O errors (e.g. a truncated gzip) propagate. */
+    private int readByte() throws IOException {
+        try {
+            return in.read();
+        } catch (IOException e) {
+            throw new DamagedInputException(lineNumber + 1, e);
+        }
+    }
+
+    /** The next line, or null at the end of the stream. I/O errors (e.g. a truncated gzip) propagate as {@link DamagedInputException} with the line reached. */
     public Line next() throws IOException {
         if (eof) return null;
         int n = 0;
         int b;
         boolean any = false;
-        while ((b = in.read()) != -1) {
+        while ((b = readByte()) != -1) {
             any = true;
             if (b == '\n') break;
             if (n == buf.length) buf = Arrays.copyOf(buf, n * 2);
