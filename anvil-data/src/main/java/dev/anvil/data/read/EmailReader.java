@@ -91,12 +91,24 @@ public record EmailReader() implements DocumentReader {
             if (content instanceof Part nested) appendText(nested, out, source, badInput);
         } else if (type.startsWith("text/") && !Part.ATTACHMENT.equalsIgnoreCase(part.getDisposition())) {
             String s = decodedText(part, source, badInput);
-            if (type.equals("text/html")) s = HtmlText.toText(s);
+            if (type.equals("text/html") || looksLikeHtml(s)) s = HtmlText.toText(s);
             if (!s.isBlank()) {
                 if (!out.isEmpty()) out.append("\n\n");
                 out.append(s.strip());
             }
         }
+    }
+
+    private static final java.util.regex.Pattern HTML_MARKUP = java.util.regex.Pattern.compile(
+            "(?i)<(html|body|br|p|div|table|td|font)[\\s>/]|<a\\s+href=|</(a|p|div|td|font)>");
+
+    /** Spam often labels HTML as text/plain: treat a plain part as HTML when it opens a page or carries markup (two or more tags). */
+    static boolean looksLikeHtml(String s) {
+        var m = HTML_MARKUP.matcher(s);
+        int tags = 0;
+        while (m.find()) if (++tags >= 2) return true; // e.g. an <a href=...> and its </a>
+        String lower = s.length() > 4096 ? s.substring(0, 4096).toLowerCase(Locale.ROOT) : s.toLowerCase(Locale.ROOT);
+        return lower.contains("<html") || lower.contains("<body");
     }
 
     /** The part's text in its declared charset; an unknown charset falls back to Latin-1, which never fails. */

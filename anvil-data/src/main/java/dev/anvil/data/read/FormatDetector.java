@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  */
 public final class FormatDetector {
     private static final int PEEK_BYTES = 8192;
-    private static final Pattern HEADER_LINE = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9-]*:[ \t].*|^[A-Za-z0-9][A-Za-z0-9-]*:$");
+    /** RFC 5322 field name: printable ASCII except the colon. */
+    private static final Pattern HEADER_LINE = Pattern.compile("^[!-9;-~]+:.*");
     private static final Set<String> MAIL_HEADERS = Set.of("from", "to", "subject", "date", "received", "message-id",
             "return-path", "delivered-to", "mime-version", "content-type", "reply-to", "x-mailer", "cc");
 
@@ -53,12 +54,14 @@ public final class FormatDetector {
 
     /** RFC 822: the file opens with header lines (an mbox "From " line may precede), including at least two well-known mail headers. */
     static boolean looksLikeEmail(String head) {
-        String[] lines = head.split("\r?\n", 60);
+        String[] lines = head.split("\r?\n", -1);
+        // The peek may cut the last line (or a long header block) short: judge on the complete lines seen.
+        int end = lines.length - 1;
         int i = 0;
         if (lines.length > 0 && lines[0].startsWith("From ")) i = 1;
         int known = 0;
         int headers = 0;
-        for (; i < lines.length; i++) {
+        for (; i < end; i++) {
             String line = lines[i];
             if (line.isEmpty()) break;
             if (line.startsWith(" ") || line.startsWith("\t")) {
