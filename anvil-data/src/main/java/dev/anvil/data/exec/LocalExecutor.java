@@ -221,10 +221,14 @@ public final class LocalExecutor {
                     throw new UncheckedIOException(e);
                 }
             };
-            readFile(file, sink, stats.badInput::add, n -> {
+            readFile(file, ownCode(sink), stats.badInput::add, n -> {
                 long delta = n - lastReported[0];
                 lastReported[0] = n;
-                progress.update("documents", doneBytes.addAndGet(delta), totalBytes);
+                try {
+                    progress.update("documents", doneBytes.addAndGet(delta), totalBytes);
+                } catch (RuntimeException e) {
+                    throw new PipelineFailure(e);
+                }
             });
         }
         doneBytes.addAndGet(size - lastReported[0]);
@@ -255,11 +259,29 @@ public final class LocalExecutor {
             bad.accept(new BadInput(source, 0, "truncated input, rest of file skipped: " + e.getMessage()));
         } catch (IOException e) {
             bad.accept(new BadInput(source, 0, "unreadable, rest of file skipped: " + e));
-        } catch (UncheckedIOException e) {
-            throw e; // our own output failed: that is not bad input
+        } catch (PipelineFailure e) {
+            // A step, our own output or the caller failed: that is not a problem of the input.
+            throw e.getCause() instanceof RuntimeException re ? re : e;
         } catch (RuntimeException e) {
             bad.accept(new BadInput(source, 0, "could not parse, rest of file skipped: " + e));
         }
+    }
+
+    /** Wraps a failure of the pipeline's own code (steps, output, progress) so that it is not mistaken for bad input. */
+    private static final class PipelineFailure extends RuntimeException {
+        PipelineFailure(RuntimeException cause) {
+            super(cause);
+        }
+    }
+
+    private static java.util.function.Consumer<Document> ownCode(java.util.function.Consumer<Document> sink) {
+        return doc -> {
+            try {
+                sink.accept(doc);
+            } catch (RuntimeException e) {
+                throw new PipelineFailure(e);
+            }
+        };
     }
 
     private BitSet dedup(int tasks, PipelineStats ds) throws IOException {
