@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public record LanguageFilter(Set<String> candidates, Set<String> keep, double minConfidence, boolean lowAccuracy) implements DocumentStep {
     /** Widely used languages; Europarl's eleven among them. */
     public static final Set<String> DEFAULT_CANDIDATES = Set.of("en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "fi", "el",
-            "pl", "cs", "ru", "uk", "tr", "ar", "zh", "ja", "ko", "hi", "id", "vi", "ro", "hu", "no");
+            "pl", "cs", "ru", "uk", "tr", "ar", "zh", "ja", "ko", "hi", "id", "vi", "ro", "hu", "nb");
     static final int MAX_CHARS = 2000;
     private static final Map<LanguageFilter, LanguageDetector> DETECTORS = new ConcurrentHashMap<>();
 
