@@ -51,6 +51,20 @@ class ReadersTest {
             out.write("{\"text\": \"x\"}\n".getBytes(StandardCharsets.UTF_8));
         }
         assertThat(FormatDetector.detect(zst)).isEqualTo(InputFormat.JSONL);
+        byte[] content = "{\"text\": \"x\"}\n".getBytes(StandardCharsets.UTF_8);
+        Path bz2 = dir.resolve("rows.jsonl.bz2");
+        try (OutputStream out = new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(Files.newOutputStream(bz2))) {
+            out.write(content);
+        }
+        Path xz = dir.resolve("rows.jsonl.xz");
+        try (OutputStream out = new org.apache.commons.compress.compressors.xz.XZCompressorOutputStream(Files.newOutputStream(xz))) {
+            out.write(content);
+        }
+        for (Path p : List.of(bz2, xz)) {
+            try (InputStream in = CompressedInput.open(p)) {
+                assertThat(in.readAllBytes()).as(p.toString()).isEqualTo(content);
+            }
+        }
         try (InputStream in = CompressedInput.open(zst)) {
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("{\"text\": \"x\"}\n");
         }
