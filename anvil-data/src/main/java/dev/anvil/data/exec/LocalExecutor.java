@@ -73,6 +73,10 @@ public final class LocalExecutor {
     /** What a run produced. */
     public record Result(PipelineStats stats, List<Path> shards, int tasks, int tasksResumed) {}
 
+    /** Removed documents kept for inspection, per step and reason (per task, then across the run). */
+    static final int REMOVED_SAMPLES_PER_REASON = 5;
+    private static final String[] TASK_OUTPUTS = {"jsonl.zst", "keys", "stats.json", "removed.jsonl"};
+
     private final Pipeline pipeline;
     private final Progress progress;
     private final Path workDir;
@@ -169,6 +173,7 @@ public final class LocalExecutor {
             shards = writer.shards();
         }
         progress.finish();
+        writeRemovedSample(files.size());
         Path statsFile = pipeline.output().resolve("stats.json");
         stats.write(tmp(statsFile));
         Files.move(tmp(statsFile), statsFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -176,9 +181,7 @@ public final class LocalExecutor {
     }
 
     private void processTask(int t, InputFile file, AtomicLong doneBytes, long totalBytes) throws IOException {
-        for (String suffix : new String[] {"jsonl.zst", "keys", "stats.json"}) {
-            Files.deleteIfExists(tmp(taskFile(t, suffix)));
-        }
+        for (String suffix : TASK_OUTPUTS) Files.deleteIfExists(tmp(taskFile(t, suffix)));
         PipelineStats stats = new PipelineStats();
         stats.files = 1;
         long size = sizeOrZero(file.path());
@@ -190,7 +193,9 @@ public final class LocalExecutor {
         long[] lastReported = {0};
 
         try (OutputStream docsOut = new BufferedOutputStream(new ZstdOutputStream(Files.newOutputStream(tmp(taskFile(t, "jsonl.zst"))), 3), 1 << 16);
-             DataOutputStream keysOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp(taskFile(t, "keys"))), 1 << 16))) {
+             DataOutputStream keysOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp(taskFile(t, "keys"))), 1 << 16));
+             OutputStream removedOut = new BufferedOutputStream(Files.newOutputStream(tmp(taskFile(t, "removed.jsonl"))))) {
+            java.util.Map<String, Integer> sampled = new java.util.HashMap<>();
             java.util.function.Consumer<Document> sink = doc -> {
                 Document current = doc;
                 long bytes = utf8Length(current.text());
@@ -206,6 +211,14 @@ public final class LocalExecutor {
                         ss.out(bytes);
                     } else {
                         ss.removed(r.removalReason());
+                        String key = pipeline.steps().get(i).name() + "/" + r.removalReason();
+                        if (sampled.merge(key, 1, Integer::sum) <= REMOVED_SAMPLES_PER_REASON) {
+                            try {
+                                removedOut.write(removedLine(pipeline.steps().get(i).name(), r.removalReason(), current));
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
+                        }
                         current = null;
                     }
                 }
@@ -234,7 +247,7 @@ public final class LocalExecutor {
         doneBytes.addAndGet(size - lastReported[0]);
         progress.update("documents", doneBytes.get(), totalBytes);
         stats.write(tmp(taskFile(t, "stats.json")));
-        for (String suffix : new String[] {"jsonl.zst", "keys", "stats.json"}) {
+        for (String suffix : TASK_OUTPUTS) {
             Files.move(tmp(taskFile(t, suffix)), taskFile(t, suffix), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
         writeAtomically(taskFile(t, "done"), out -> out.write(file.source().getBytes(StandardCharsets.UTF_8)));
@@ -265,6 +278,35 @@ public final class LocalExecutor {
         } catch (RuntimeException e) {
             bad.accept(new BadInput(source, 0, "could not parse, rest of file skipped: " + e));
         }
+    }
+
+    private static byte[] removedLine(String step, String reason, Document doc) {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("step", step);
+        m.put("reason", reason);
+        m.put("id", doc.id());
+        m.put("text", doc.text().length() > 2000 ? doc.text().substring(0, 2000) : doc.text());
+        try {
+            return (JSON.writeValueAsString(m) + "\n").getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** {@code removed-sample.jsonl}: up to {@link #REMOVED_SAMPLES_PER_REASON} removed documents per step and reason, in task order. */
+    private void writeRemovedSample(int tasks) throws IOException {
+        java.util.Map<String, Integer> taken = new java.util.HashMap<>();
+        writeAtomically(pipeline.output().resolve("removed-sample.jsonl"), out -> {
+            for (int t = 0; t < tasks; t++) {
+                for (String line : Files.readAllLines(taskFile(t, "removed.jsonl"), StandardCharsets.UTF_8)) {
+                    @SuppressWarnings("unchecked")
+                    java.util.Map<String, Object> m = JSON.readValue(line, java.util.Map.class);
+                    if (taken.merge(m.get("step") + "/" + m.get("reason"), 1, Integer::sum) <= REMOVED_SAMPLES_PER_REASON) {
+                        out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                    }
+                }
+            }
+        });
     }
 
     /** Wraps a failure of the pipeline's own code (steps, output, progress) so that it is not mistaken for bad input. */

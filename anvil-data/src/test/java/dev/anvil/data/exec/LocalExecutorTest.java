@@ -104,6 +104,9 @@ class LocalExecutorTest {
         assertThat(docs.stream().map(Document::id)).doesNotHaveDuplicates().doesNotContain("dup-5", "near-4").contains("play-4", "play-5");
         assertThat(docs.stream().map(Document::text).filter(t -> t.contains("Received: from"))).isEmpty();
         assertThat(docs.stream().map(Document::text).filter(t -> t.contains("<EMAIL>"))).isNotEmpty();
+        List<String> sample = Files.readAllLines(out.resolve("removed-sample.jsonl"));
+        assertThat(sample).isNotEmpty().allMatch(l -> l.startsWith("{\"step\":\"gopher_quality\",\"reason\":\"gopher_"));
+        assertThat(sample.stream().filter(l -> l.contains("gopher_below_alpha_threshold"))).hasSize(LocalExecutor.REMOVED_SAMPLES_PER_REASON);
         // Every step's counts add up: out = in − removed.
         stats.steps.forEach((name, s) -> assertThat(s.docsOut + s.removed.values().stream().mapToLong(Long::longValue).sum())
                 .as(name).isEqualTo(s.docsIn));
