@@ -51,6 +51,7 @@ final class GemmBlocked {
     static final int KC = 256;
     /** Widest column chunk: KC × NC floats of packed B (1 MB) stay within a 2 MB L2. */
     static final int NC = 1024;
+    static final int TASKS_PER_THREAD = Integer.getInteger("anvil.gemm.tasksPerThread", 4);
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {null, null, new float[MR * NR]});
 
@@ -61,7 +62,7 @@ final class GemmBlocked {
         int threads = pool.threads();
         // Aim for about 4 tasks per thread so a descheduled thread does not stall the call, but
         // keep chunks at least 2 panels wide so A is not re-streamed for too little work.
-        int wantTasks = threads == 1 ? 1 : threads * 4;
+        int wantTasks = threads == 1 ? 1 : threads * TASKS_PER_THREAD;
         int colChunks = Math.max((n + NC - 1) / NC, Math.min(wantTasks, panels / 2));
         int rowChunks = 1;
         if (colChunks < wantTasks) {
