@@ -1,0 +1,80 @@
+package dev.anvil.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.anvil.core.optim.AdamW;
+import dev.anvil.core.optim.ParameterGroup;
+import dev.anvil.core.random.Rng;
+import dev.anvil.model.ModelConfig;
+import dev.anvil.model.ModelConfigFiles;
+import dev.anvil.model.TextTokenizer;
+import dev.anvil.model.Transformer;
+import dev.anvil.train.RunCheckpoints;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class GenerateCommandTest {
+
+    private static final String TEXT = "to be or not to be, that is the question\n";
+
+    /** A run directory as `anvil train` leaves it: tokenizer/ and checkpoints/step_NNNNNN/ with state.json. */
+    private static Path tinyRun(Path dir, ModelConfig.Family family) throws Exception {
+        Path run = dir.resolve("run-" + family.name().toLowerCase());
+        TextTokenizer tok = TextTokenizer.fitCharacters(TEXT, run.resolve("tokenizer"));
+        ModelConfig c = family == ModelConfig.Family.GPT2 ? ModelConfig.gpt2(tok.vocabSize(), 32, 2, 2, 16, true)
+                : ModelConfig.llama(tok.vocabSize(), 32, 2, 2, 1, 16);
+        Transformer net = new Transformer(c);
+        net.initialize(new Rng(3));
+        for (int i = 0; i < net.parameters().data().length; i++) net.parameters().data()[i] *= 8;
+        AdamW opt = new AdamW(net.parameters(), net.gradients(), ParameterGroup.all(net.parameters().layout(), 0.1), AdamW.Config.defaults());
+        ObjectNode state = new ObjectMapper().createObjectNode().put("step", 5);
+        state.put("tokenizer", run.resolve("tokenizer").toAbsolutePath().toString());
+        state.set("model", ModelConfigFiles.toTree(c));
+        RunCheckpoints ck = new RunCheckpoints(run);
+        ck.write(3, c, net.parameters(), opt, state.deepCopy().put("step", 3), new ObjectMapper().createObjectNode());
+        ck.write(5, c, net.parameters(), opt, state, new ObjectMapper().createObjectNode());
+        return run;
+    }
+
+    @Test
+    void generatesFromARunDirectoryAndACheckpointForBothFamilies(@TempDir Path dir) throws Exception {
+        for (ModelConfig.Family family : ModelConfig.Family.values()) {
+            Path run = tinyRun(dir, family);
+            var a = TokenizerCommandTest.run("generate", "--model", run.toString(), "--prompt", "to be", "--max-tokens", "12",
+                    "--temperature", "0.9", "--top-k", "5", "--seed", "7", "--stats");
+            assertThat(a.exit()).as(a.err()).isZero();
+            String completion = a.out().substring(0, a.out().length() - System.lineSeparator().length());
+            assertThat(completion).hasSize(12); // a character tokenizer: one character per token
+            for (char ch : completion.toCharArray()) assertThat(TEXT).contains(String.valueOf(ch));
+            assertThat(a.err()).contains("step_000005").contains("12 tokens generated");
+
+            var b = TokenizerCommandTest.run("generate", "--model", run.resolve("checkpoints/step_000005").toString(), "--prompt", "to be",
+                    "--max-tokens", "12", "--temperature", "0.9", "--top-k", "5", "--seed", "7");
+            assertThat(b.exit()).as(b.err()).isZero();
+            assertThat(b.out()).as("same seed, same completion").isEqualTo(a.out());
+
+            var echo = TokenizerCommandTest.run("generate", "--model", run.toString(), "--prompt", "to be", "--max-tokens", "3",
+                    "--temperature", "0", "--echo");
+            assertThat(echo.out()).startsWith("to be").hasSize(5 + 3 + System.lineSeparator().length());
+        }
+    }
+
+    @Test
+    void aPromptLongerThanTheContextIsAClearError(@TempDir Path dir) throws Exception {
+        Path run = tinyRun(dir, ModelConfig.Family.LLAMA);
+        var r = TokenizerCommandTest.run("generate", "--model", run.toString(), "--prompt", TEXT.repeat(2).strip(), "--max-tokens", "3");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("prompt is 81 tokens long").contains("context of 32 tokens");
+    }
+
+    @Test
+    void aPathThatIsNoModelIsAClearError(@TempDir Path dir) {
+        var r = TokenizerCommandTest.run("generate", "--model", dir.toString(), "--prompt", "x");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("neither a checkpoint directory");
+    }
+}

@@ -1,0 +1,72 @@
+package dev.anvil.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.anvil.core.tensor.ParameterBuffer;
+import dev.anvil.model.ModelConfig;
+import dev.anvil.model.ModelConfigFiles;
+import dev.anvil.model.ModelWeights;
+import dev.anvil.model.TextTokenizer;
+import dev.anvil.model.TransformerLayout;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A model as {@code anvil train} leaves it, ready for inference: the weights of one checkpoint
+ * ({@code checkpoints/step_NNNNNN/model.safetensors}), its config (from the checkpoint's
+ * {@code state.json}) and the run's tokenizer ({@code tokenizer/} of the run directory, or the path
+ * recorded in {@code state.json}). The optimizer state is not read.
+ */
+public record TrainedModel(Path checkpoint, long step, ModelConfig config, ParameterBuffer parameters, TextTokenizer tokenizer) {
+
+    /** Loads a checkpoint directory, or the newest complete checkpoint of a run directory. */
+    public static TrainedModel load(Path path) throws IOException {
+        Path checkpoint = resolveCheckpoint(path);
+        Path stateFile = checkpoint.resolve(RunCheckpoints.STATE_FILE);
+        JsonNode state;
+        try {
+            state = new ObjectMapper().readTree(stateFile.toFile());
+        } catch (IOException e) {
+            throw new IOException(stateFile + ": unreadable checkpoint state (" + e.getMessage() + ")", e);
+        }
+        if (!state.has("model")) throw new IOException(stateFile + ": no 'model' config in the checkpoint state");
+        ModelConfig config;
+        try {
+            config = ModelConfigFiles.fromTree(state.get("model"));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(stateFile + ": " + e.getMessage(), e);
+        }
+        ParameterBuffer params = TransformerLayout.of(config).allocate();
+        ModelWeights.load(config, params, checkpoint.resolve("model.safetensors"));
+        TextTokenizer tokenizer = TextTokenizer.load(tokenizerOf(checkpoint, state));
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new IOException(checkpoint + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but the model only " + config.vocabSize());
+        }
+        return new TrainedModel(checkpoint, state.path("step").asLong(-1), config, params, tokenizer);
+    }
+
+    private static Path resolveCheckpoint(Path path) throws IOException {
+        if (!Files.exists(path)) throw new IOException("model " + path + ": no such file or directory");
+        if (Files.isRegularFile(path.resolve(RunCheckpoints.STATE_FILE)) && Files.isRegularFile(path.resolve("model.safetensors"))) {
+            return path;
+        }
+        RunCheckpoints run = new RunCheckpoints(path);
+        var latest = run.complete();
+        if (!latest.isEmpty()) return latest.getLast();
+        throw new IOException("model " + path + ": neither a checkpoint directory (state.json + model.safetensors) "
+                + "nor a run directory with checkpoints/step_NNNNNN/");
+    }
+
+    /** The run's tokenizer: {@code <run>/tokenizer} next to {@code checkpoints/}, else the path in state.json. */
+    private static Path tokenizerOf(Path checkpoint, JsonNode state) throws IOException {
+        Path parent = checkpoint.toAbsolutePath().getParent();
+        Path runTokenizer = parent == null || parent.getParent() == null ? null : parent.getParent().resolve("tokenizer");
+        if (runTokenizer != null && Files.isDirectory(runTokenizer)) return runTokenizer;
+        String recorded = state.path("tokenizer").asText("");
+        if (!recorded.isEmpty() && Files.exists(Path.of(recorded))) return Path.of(recorded);
+        throw new IOException(checkpoint + ": no tokenizer found (looked for " + runTokenizer
+                + (recorded.isEmpty() ? "" : " and " + recorded) + ")");
+    }
+}
