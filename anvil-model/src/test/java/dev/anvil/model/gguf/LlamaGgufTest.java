@@ -1,0 +1,155 @@
+package dev.anvil.model.gguf;
+
+import dev.anvil.core.kernels.Linear;
+import dev.anvil.core.kernels.Rope;
+import dev.anvil.core.random.Rng;
+import dev.anvil.model.ModelConfig;
+import dev.anvil.model.Transformer;
+import dev.anvil.model.inference.InferenceSession;
+import dev.anvil.tokenizer.BpeTokenizer;
+import dev.anvil.tokenizer.pretokenize.SplitPattern;
+import dev.anvil.tokenizer.train.BpeTrainer;
+import dev.anvil.tokenizer.train.BpeTrainerConfig;
+import dev.anvil.tokenizer.train.ChunkCounts;
+import dev.anvil.tokenizer.train.TrainingProgress;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LlamaGgufTest {
+
+    private static final String TEXT = "The quick brown fox jumps over the lazy dog. Über naïve café — 123 4567!\n";
+
+    private static BpeTokenizer tokenizer(SplitPattern pattern) {
+        ChunkCounts chunks = new ChunkCounts();
+        byte[] b = TEXT.repeat(20).getBytes(StandardCharsets.UTF_8);
+        pattern.preTokenizer().split(b, 0, b.length, (s, e) -> chunks.add(b, s, e - s, 1));
+        BpeTokenizer t = BpeTrainer.train(chunks, BpeTrainerConfig.of(300, pattern.preTokenizer()), TrainingProgress.NONE).tokenizer();
+        return new BpeTokenizer("test", t.tokens(), t.preTokenizer(), Map.of("<|endoftext|>", t.tokens().idLimit()));
+    }
+
+    private static Transformer model(ModelConfig c) {
+        Transformer net = new Transformer(c);
+        net.initialize(new Rng(4));
+        return net;
+    }
+
+    @Test
+    void roundTripIsBitExactForEveryTensorAndEveryTokenId(@TempDir Path dir) throws IOException {
+        for (SplitPattern pattern : new SplitPattern[] {SplitPattern.GPT2, SplitPattern.LLAMA3}) {
+            BpeTokenizer tok = tokenizer(pattern);
+            for (boolean tied : new boolean[] {false, true}) {
+                // Vocabulary padded past the tokenizer's (to a multiple of 64), grouped-query attention.
+                ModelConfig c = new ModelConfig(ModelConfig.Family.LLAMA, 320, 48, 2, 4, 2, 32, 96, 500000, 1e-5, tied, false);
+                Transformer net = model(c);
+                Path file = dir.resolve("m-" + pattern + "-" + tied + ".gguf");
+                LlamaGguf.write(file, c, net.parameters(), tok);
+
+                LlamaGguf.Loaded back = LlamaGguf.read(file);
+                assertThat(back.config()).isEqualTo(c);
+                assertThat(back.parameters().layout().entries()).isEqualTo(net.parameters().layout().entries());
+                float[] a = net.parameters().data(), b = back.parameters().data();
+                assertThat(b).hasSameSizeAs(a);
+                for (int i = 0; i < a.length; i++) {
+                    if (Float.floatToRawIntBits(a[i]) != Float.floatToRawIntBits(b[i])) throw new AssertionError("parameter " + i + " differs");
+                }
+                BpeTokenizer t2 = back.tokenizer();
+                assertThat(t2.vocabSize()).isEqualTo(tok.vocabSize());
+                assertThat(t2.specialTokens()).isEqualTo(tok.specialTokens());
+                assertThat(t2.preTokenizer().pattern()).isEqualTo(tok.preTokenizer().pattern());
+                for (int id = 0; id < tok.vocabSize(); id++) {
+                    assertThat(t2.tokens().bytes(id)).as("token %d", id).isEqualTo(tok.tokens().bytes(id));
+                }
+                String probe = TEXT + "unseen words: zebra quartz 98765<|endoftext|>";
+                assertThat(t2.encode(probe, java.util.Set.of("<|endoftext|>"))).containsExactly(tok.encode(probe, java.util.Set.of("<|endoftext|>")));
+
+                // The loaded model computes the same logits.
+                int[] prompt = tok.encodeOrdinary("The quick brown fox");
+                float[] expected = new InferenceSession(net).append(prompt, 0, prompt.length).clone();
+                assertThat(new InferenceSession(back.config(), back.parameters()).append(prompt, 0, prompt.length)).containsExactly(expected);
+            }
+        }
+    }
+
+    @Test
+    void fileLayoutFollowsTheSpec(@TempDir Path dir) throws IOException {
+        ModelConfig c = ModelConfig.llama(320, 16, 1, 2, 1, 16);
+        Path file = dir.resolve("m.gguf");
+        LlamaGguf.write(file, c, model(c).parameters(), tokenizer(SplitPattern.GPT2));
+        try (Gguf.Reader r = new Gguf.Reader(file)) {
+            assertThat(r.version()).isEqualTo(3);
+            assertThat(r.require("general.architecture").asString()).isEqualTo("llama");
+            assertThat(r.require("llama.attention.head_count_kv").type()).isEqualTo(Gguf.ValueType.UINT32);
+            assertThat(r.require("llama.rope.freq_base").asDouble()).isEqualTo(10000.0);
+            assertThat(r.require("tokenizer.ggml.model").asString()).isEqualTo("gpt2");
+            assertThat(r.require("tokenizer.ggml.tokens").asList()).hasSize(320);
+            assertThat(r.require("tokenizer.ggml.merges").asList()).isNotEmpty();
+            // ggml dimension order: token_embd is {n_embd, n_vocab}, so the row-major shape is [vocab, width].
+            assertThat(r.tensors().get("token_embd.weight").rowMajorShape()).containsExactly(320, 16);
+            assertThat(r.tensors().get("blk.0.attn_k.weight").rowMajorShape()).containsExactly(8, 16);
+            assertThat(r.tensors().keySet()).contains("blk.0.attn_norm.weight", "blk.0.ffn_gate.weight", "blk.0.ffn_down.weight",
+                    "output_norm.weight", "output.weight");
+            for (Gguf.TensorInfo t : r.tensors().values()) assertThat(t.offset() % 32).isZero();
+        }
+        // The header: "GGUF", version 3 (little-endian).
+        byte[] head = new byte[8];
+        try (var in = Files.newInputStream(file)) {
+            assertThat(in.read(head)).isEqualTo(8);
+        }
+        assertThat(head).containsExactly('G', 'G', 'U', 'F', 3, 0, 0, 0);
+    }
+
+    /**
+     * The permuted W_q with llama.cpp's interleaved RoPE gives the permuted rotated query: the
+     * export matches the convention the file's reader applies.
+     */
+    @Test
+    void permutedProjectionWithInterleavedRopeEqualsHalfSplitRopePermuted() {
+        int heads = 3, D = 8, C = 12, pos = 5;
+        Rng rng = new Rng(9);
+        float[] w = new float[heads * D * C], x = new float[C];
+        rng.fillNormal(w, 0, w.length, 0, 1);
+        rng.fillNormal(x, 0, x.length, 0, 1);
+        Rope.Table table = new Rope.Table(16, D, 10000);
+        float[] q = new float[heads * D], qp = new float[heads * D];
+        Linear.forward(q, 0, x, 0, w, 0, null, 0, 1, C, heads * D);
+        Rope.forward(q, 0, q, 0, 1, 1, heads, D, pos, table, Rope.Style.HALF);
+        float[] wp = LlamaGguf.permuteRows(w, 0, heads, D, C, false);
+        Linear.forward(qp, 0, x, 0, wp, 0, null, 0, 1, C, heads * D);
+        Rope.forward(qp, 0, qp, 0, 1, 1, heads, D, pos, table, Rope.Style.INTERLEAVED);
+        float[] expected = LlamaGguf.permuteRows(q, 0, heads, D, 1, false);
+        for (int i = 0; i < expected.length; i++) assertThat(qp[i]).isCloseTo(expected[i], org.assertj.core.api.Assertions.within(1e-5f));
+        assertThat(LlamaGguf.permuteRows(wp, 0, heads, D, C, true)).containsExactly(w);
+    }
+
+    @Test
+    void truncatedOrForeignFilesAreClearErrors(@TempDir Path dir) throws IOException {
+        ModelConfig c = ModelConfig.llama(300, 16, 1, 2, 1, 16);
+        Path file = dir.resolve("m.gguf");
+        LlamaGguf.write(file, c, model(c).parameters(), null);
+        long size = Files.size(file);
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.truncate(size - 100);
+        }
+        assertThatThrownBy(() -> LlamaGguf.read(file)).isInstanceOf(IOException.class)
+                .hasMessageContaining("m.gguf").hasMessageContaining("truncated").hasMessageContaining("tensor").hasMessageContaining("offset");
+        Path header = dir.resolve("h.gguf");
+        Files.write(header, java.util.Arrays.copyOf(Files.readAllBytes(file), 40));
+        assertThatThrownBy(() -> LlamaGguf.read(header)).hasMessageContaining("h.gguf").hasMessageContaining("truncated").hasMessageContaining("offset");
+        Path other = dir.resolve("x.gguf");
+        Files.writeString(other, "not a model at all");
+        assertThatThrownBy(() -> LlamaGguf.read(other)).hasMessageContaining("not a GGUF file");
+        assertThatThrownBy(() -> LlamaGguf.write(dir.resolve("g.gguf"), ModelConfig.gpt2(10, 8, 1, 1, 8, true), new Transformer(ModelConfig.gpt2(10, 8, 1, 1, 8, true)).parameters(), null))
+                .hasMessageContaining("llama family only");
+    }
+}
