@@ -64,6 +64,42 @@ class GenerateCommandTest {
     }
 
     @Test
+    void exportToGgufAndGenerateFromItGivesTheSameGreedyCompletion(@TempDir Path dir) throws Exception {
+        StringBuilder corpus = new StringBuilder();
+        for (int i = 0; i < 500; i++) corpus.append("the quick brown fox ").append(i % 31).append(" jumps over the lazy dog\n");
+        Path input = dir.resolve("corpus.txt");
+        java.nio.file.Files.writeString(input, corpus);
+        Path run = dir.resolve("run");
+        var tokTrain = TokenizerCommandTest.run("tokenizer", "train", "--input", input.toString(), "--vocab-size", "300", "--output", run.resolve("tokenizer").toString());
+        assertThat(tokTrain.exit()).as(tokTrain.err()).isZero();
+        TextTokenizer tok = TextTokenizer.load(run.resolve("tokenizer"));
+        ModelConfig c = ModelConfig.llama(tok.vocabSize(), 48, 2, 4, 2, 32);
+        Transformer net = new Transformer(c);
+        net.initialize(new Rng(8));
+        for (int i = 0; i < net.parameters().data().length; i++) net.parameters().data()[i] *= 8;
+        AdamW opt = new AdamW(net.parameters(), net.gradients(), ParameterGroup.all(net.parameters().layout(), 0.1), AdamW.Config.defaults());
+        ObjectNode state = new ObjectMapper().createObjectNode().put("step", 1);
+        state.set("model", ModelConfigFiles.toTree(c));
+        new RunCheckpoints(run).write(1, c, net.parameters(), opt, state, new ObjectMapper().createObjectNode());
+
+        Path gguf = dir.resolve("out/model.gguf");
+        var export = TokenizerCommandTest.run("export", "--model", run.toString(), "--format", "gguf", "--output", gguf.toString());
+        assertThat(export.exit()).as(export.err()).isZero();
+        assertThat(export.out()).contains("model.gguf");
+        var fromRun = TokenizerCommandTest.run("generate", "--model", run.toString(), "--prompt", "the quick", "--temperature", "0", "--max-tokens", "20");
+        var fromGguf = TokenizerCommandTest.run("generate", "--model", gguf.toString(), "--prompt", "the quick", "--temperature", "0", "--max-tokens", "20");
+        assertThat(fromRun.exit()).as(fromRun.err()).isZero();
+        assertThat(fromGguf.exit()).as(fromGguf.err()).isZero();
+        assertThat(fromRun.out().strip()).isNotEmpty();
+        assertThat(fromGguf.out()).isEqualTo(fromRun.out());
+
+        var charRun = tinyRun(dir, ModelConfig.Family.LLAMA);
+        var refused = TokenizerCommandTest.run("export", "--model", charRun.toString(), "--format", "gguf", "--output", dir.resolve("c.gguf").toString());
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.err()).contains("character tokenizer");
+    }
+
+    @Test
     void aPromptLongerThanTheContextIsAClearError(@TempDir Path dir) throws Exception {
         Path run = tinyRun(dir, ModelConfig.Family.LLAMA);
         var r = TokenizerCommandTest.run("generate", "--model", run.toString(), "--prompt", TEXT.repeat(2).strip(), "--max-tokens", "3");

@@ -60,6 +60,24 @@ public final class TextTokenizer {
         return new TextTokenizer(t, null, sha256(hashed), path);
     }
 
+    /**
+     * A BPE tokenizer that came inside a model file (e.g. GGUF metadata); its fingerprint is the
+     * SHA-256 of its Hugging Face {@code tokenizer.json} form, and {@code source} is the model file.
+     */
+    public static TextTokenizer of(BpeTokenizer bpe, Path source) {
+        byte[] json = dev.anvil.tokenizer.format.HuggingFaceTokenizerJson.toJson(bpe).toString().getBytes(StandardCharsets.UTF_8);
+        try {
+            return new TextTokenizer(bpe, null, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)), source);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The byte-level BPE behind this tokenizer, if it is one (character tokenizers have none). */
+    public java.util.Optional<BpeTokenizer> bpe() {
+        return java.util.Optional.ofNullable(bpe);
+    }
+
     /** A character tokenizer fitted to {@code text}, saved as {@code dir/tokenizer.json}. */
     public static TextTokenizer fitCharacters(String text, Path dir) throws IOException {
         Files.createDirectories(dir);

@@ -8,6 +8,7 @@ import dev.anvil.model.ModelConfigFiles;
 import dev.anvil.model.ModelWeights;
 import dev.anvil.model.TextTokenizer;
 import dev.anvil.model.TransformerLayout;
+import dev.anvil.model.gguf.LlamaGguf;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,12 +18,18 @@ import java.nio.file.Path;
  * A model as {@code anvil train} leaves it, ready for inference: the weights of one checkpoint
  * ({@code checkpoints/step_NNNNNN/model.safetensors}), its config (from the checkpoint's
  * {@code state.json}) and the run's tokenizer ({@code tokenizer/} of the run directory, or the path
- * recorded in {@code state.json}). The optimizer state is not read.
+ * recorded in {@code state.json}). The optimizer state is not read. A GGUF file (Llama family) with
+ * its tokenizer loads too.
  */
 public record TrainedModel(Path checkpoint, long step, ModelConfig config, ParameterBuffer parameters, TextTokenizer tokenizer) {
 
-    /** Loads a checkpoint directory, or the newest complete checkpoint of a run directory. */
+    /** Loads a checkpoint directory, the newest complete checkpoint of a run directory, or a {@code .gguf} file. */
     public static TrainedModel load(Path path) throws IOException {
+        if (Files.isRegularFile(path) && path.getFileName().toString().toLowerCase().endsWith(".gguf")) {
+            LlamaGguf.Loaded g = LlamaGguf.read(path);
+            if (g.tokenizer() == null) throw new IOException(path + ": the GGUF file has no tokenizer (tokenizer.ggml.tokens)");
+            return new TrainedModel(path, -1, g.config(), g.parameters(), TextTokenizer.of(g.tokenizer(), path));
+        }
         Path checkpoint = resolveCheckpoint(path);
         Path stateFile = checkpoint.resolve(RunCheckpoints.STATE_FILE);
         JsonNode state;
