@@ -1,6 +1,7 @@
 package dev.anvil.cli;
 
 import dev.anvil.model.gguf.LlamaGguf;
+import dev.anvil.model.hf.HuggingFaceDirectory;
 import dev.anvil.tokenizer.BpeTokenizer;
 import dev.anvil.train.TrainedModel;
 import picocli.CommandLine.Command;
@@ -12,22 +13,29 @@ import java.util.concurrent.Callable;
 
 /** {@code anvil export}: a trained model out to another runtime's format. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Writes a trained model (run or checkpoint directory) in another format: gguf (llama.cpp; Llama family, F32).")
+        description = "Writes a trained model in another format: hf (a Hugging Face directory, GPT-2 or Llama) or gguf (llama.cpp; Llama family, F32).")
 public final class ExportCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "A run directory (newest checkpoint), a checkpoint directory or a .gguf file.")
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "A run directory (newest checkpoint), a checkpoint directory, a Hugging Face directory or a .gguf file.")
     Path model;
 
-    @Option(names = "--format", required = true, paramLabel = "FORMAT", description = "gguf (the only format so far).")
+    @Option(names = "--format", required = true, paramLabel = "FORMAT", description = "hf or gguf.")
     String format;
 
-    @Option(names = "--output", required = true, paramLabel = "PATH", description = "The file to write.")
+    @Option(names = "--output", required = true, paramLabel = "PATH", description = "The directory (hf) or file (gguf) to write.")
     Path output;
 
     @Override
     public Integer call() throws Exception {
-        if (!format.equalsIgnoreCase("gguf")) throw new IllegalArgumentException("--format must be gguf (supported: gguf), got '" + format + "'");
+        String f = format.toLowerCase(java.util.Locale.ROOT);
+        if (!f.equals("gguf") && !f.equals("hf")) throw new IllegalArgumentException("--format must be hf or gguf, got '" + format + "'");
         TrainedModel m = TrainedModel.load(model);
+        if (f.equals("hf")) {
+            HuggingFaceDirectory.write(output, m.config(), m.parameters(), m.tokenizer());
+            System.out.printf("wrote %s/ (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, generation_config.json; %s)%n",
+                    output, m.config().summary());
+            return 0;
+        }
         BpeTokenizer bpe = m.tokenizer().bpe().orElseThrow(() -> new IllegalArgumentException(
                 "GGUF needs a byte-level BPE tokenizer; " + m.tokenizer().source() + " is a character tokenizer"));
         if (output.toAbsolutePath().getParent() != null) Files.createDirectories(output.toAbsolutePath().getParent());

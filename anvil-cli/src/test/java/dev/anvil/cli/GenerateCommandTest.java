@@ -64,7 +64,7 @@ class GenerateCommandTest {
     }
 
     @Test
-    void exportToGgufAndGenerateFromItGivesTheSameGreedyCompletion(@TempDir Path dir) throws Exception {
+    void exportToGgufAndHfAndGenerateFromThemGivesTheSameGreedyCompletion(@TempDir Path dir) throws Exception {
         StringBuilder corpus = new StringBuilder();
         for (int i = 0; i < 500; i++) corpus.append("the quick brown fox ").append(i % 31).append(" jumps over the lazy dog\n");
         Path input = dir.resolve("corpus.txt");
@@ -92,6 +92,13 @@ class GenerateCommandTest {
         assertThat(fromGguf.exit()).as(fromGguf.err()).isZero();
         assertThat(fromRun.out().strip()).isNotEmpty();
         assertThat(fromGguf.out()).isEqualTo(fromRun.out());
+
+        Path hf = dir.resolve("out/hf");
+        var exportHf = TokenizerCommandTest.run("export", "--model", run.toString(), "--format", "hf", "--output", hf.toString());
+        assertThat(exportHf.exit()).as(exportHf.err()).isZero();
+        var fromHf = TokenizerCommandTest.run("generate", "--model", hf.toString(), "--prompt", "the quick", "--temperature", "0", "--max-tokens", "20");
+        assertThat(fromHf.exit()).as(fromHf.err()).isZero();
+        assertThat(fromHf.out()).isEqualTo(fromRun.out());
 
         var charRun = tinyRun(dir, ModelConfig.Family.LLAMA);
         var refused = TokenizerCommandTest.run("export", "--model", charRun.toString(), "--format", "gguf", "--output", dir.resolve("c.gguf").toString());

@@ -9,6 +9,7 @@ import dev.anvil.model.ModelWeights;
 import dev.anvil.model.TextTokenizer;
 import dev.anvil.model.TransformerLayout;
 import dev.anvil.model.gguf.LlamaGguf;
+import dev.anvil.model.hf.HuggingFaceDirectory;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,16 +20,21 @@ import java.nio.file.Path;
  * ({@code checkpoints/step_NNNNNN/model.safetensors}), its config (from the checkpoint's
  * {@code state.json}) and the run's tokenizer ({@code tokenizer/} of the run directory, or the path
  * recorded in {@code state.json}). The optimizer state is not read. A GGUF file (Llama family) with
- * its tokenizer loads too.
+ * its tokenizer, and a Hugging Face directory (config.json, model.safetensors, tokenizer.json), load too.
  */
 public record TrainedModel(Path checkpoint, long step, ModelConfig config, ParameterBuffer parameters, TextTokenizer tokenizer) {
 
-    /** Loads a checkpoint directory, the newest complete checkpoint of a run directory, or a {@code .gguf} file. */
+    /** Loads a checkpoint directory, the newest complete checkpoint of a run directory, a Hugging Face directory or a {@code .gguf} file. */
     public static TrainedModel load(Path path) throws IOException {
         if (Files.isRegularFile(path) && path.getFileName().toString().toLowerCase().endsWith(".gguf")) {
             LlamaGguf.Loaded g = LlamaGguf.read(path);
             if (g.tokenizer() == null) throw new IOException(path + ": the GGUF file has no tokenizer (tokenizer.ggml.tokens)");
             return new TrainedModel(path, -1, g.config(), g.parameters(), TextTokenizer.of(g.tokenizer(), path));
+        }
+        if (Files.isDirectory(path) && HuggingFaceDirectory.isModelDirectory(path)) {
+            HuggingFaceDirectory.Loaded h = HuggingFaceDirectory.read(path);
+            if (h.tokenizer() == null) throw new IOException(path + ": the Hugging Face directory has no tokenizer.json");
+            return new TrainedModel(path, -1, h.config(), h.parameters(), h.tokenizer());
         }
         Path checkpoint = resolveCheckpoint(path);
         Path stateFile = checkpoint.resolve(RunCheckpoints.STATE_FILE);
