@@ -63,8 +63,8 @@ class GenerateCommandTest {
         }
     }
 
-    @Test
-    void exportToGgufAndHfAndGenerateFromThemGivesTheSameGreedyCompletion(@TempDir Path dir) throws Exception {
+    /** A run with a trained byte-level BPE tokenizer and a random Llama model. */
+    private static Path bpeRun(Path dir) throws Exception {
         StringBuilder corpus = new StringBuilder();
         for (int i = 0; i < 500; i++) corpus.append("the quick brown fox ").append(i % 31).append(" jumps over the lazy dog\n");
         Path input = dir.resolve("corpus.txt");
@@ -82,6 +82,12 @@ class GenerateCommandTest {
         state.set("model", ModelConfigFiles.toTree(c));
         new RunCheckpoints(run).write(1, c, net.parameters(), opt, state, new ObjectMapper().createObjectNode());
 
+        return run;
+    }
+
+    @Test
+    void exportToGgufAndHfAndGenerateFromThemGivesTheSameGreedyCompletion(@TempDir Path dir) throws Exception {
+        Path run = bpeRun(dir);
         Path gguf = dir.resolve("out/model.gguf");
         var export = TokenizerCommandTest.run("export", "--model", run.toString(), "--format", "gguf", "--output", gguf.toString());
         assertThat(export.exit()).as(export.err()).isZero();
@@ -104,6 +110,29 @@ class GenerateCommandTest {
         var refused = TokenizerCommandTest.run("export", "--model", charRun.toString(), "--format", "gguf", "--output", dir.resolve("c.gguf").toString());
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.err()).contains("character tokenizer");
+    }
+
+    @Test
+    void chatStreamsAnswersAndHandlesCommands(@TempDir Path dir) throws Exception {
+        Path run = bpeRun(dir);
+        java.io.InputStream oldIn = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("hello there\n/system be brief\n/reset\nthe quick\n/exit\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        try {
+            var r = TokenizerCommandTest.run("chat", "--model", run.toString(), "--max-tokens", "8", "--seed", "1");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("chatml template").contains("(system prompt set)").contains("(history cleared)");
+            assertThat(r.out().split("> ", -1)).hasSize(6); // five prompts read, the last one /exit
+        } finally {
+            System.setIn(oldIn);
+        }
+        // The template stored with a Hugging Face model is honoured.
+        Path hf = dir.resolve("hf");
+        assertThat(TokenizerCommandTest.run("export", "--model", run.toString(), "--format", "hf", "--output", hf.toString()).exit()).isZero();
+        var tc = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(hf.resolve("tokenizer_config.json").toFile());
+        tc.put("chat_template", "{{ bos_token }}{% for m in messages %}{{ '<|start_header_id|>' + m['role'] + '<|end_header_id|>\\n\\n' + m['content'] + '<|eot_id|>' }}{% endfor %}");
+        new ObjectMapper().writeValue(hf.resolve("tokenizer_config.json").toFile(), tc);
+        assertThat(ChatCommand.storedTemplate(hf)).isEqualTo(dev.anvil.model.chat.ChatTemplate.LLAMA3);
+        assertThat(ChatCommand.storedTemplate(run)).isEqualTo(dev.anvil.model.chat.ChatTemplate.CHATML);
     }
 
     @Test

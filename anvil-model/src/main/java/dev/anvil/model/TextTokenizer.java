@@ -101,6 +101,20 @@ public final class TextTokenizer {
         return bpe != null ? bpe.encodeOrdinary(text) : chars.encode(text);
     }
 
+    /**
+     * Encodes with the tokenizer's special tokens recognised in the text (a chat prompt's
+     * {@code <|im_start|>} becomes its one id); plain {@link #encode} treats them as text.
+     */
+    public int[] encodeWithSpecials(String text) {
+        return bpe != null ? bpe.encode(text, bpe.allSpecialTokens()) : chars.encode(text);
+    }
+
+    /** The id of special token {@code text}, if the tokenizer has it. */
+    public OptionalInt specialTokenId(String text) {
+        Integer id = bpe == null ? null : bpe.specialTokens().get(text);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
+    }
+
     public String decode(int[] ids) {
         return bpe != null ? bpe.decode(ids) : chars.decode(ids);
     }
