@@ -99,6 +99,13 @@ class GenerateCommandTest {
         assertThat(fromRun.out().strip()).isNotEmpty();
         assertThat(fromGguf.out()).isEqualTo(fromRun.out());
 
+        Path q8 = dir.resolve("out/model-q8.gguf");
+        var exportQ8 = TokenizerCommandTest.run("export", "--model", run.toString(), "--format", "gguf", "--dtype", "q8_0", "--output", q8.toString());
+        assertThat(exportQ8.exit()).as(exportQ8.err()).isZero();
+        assertThat(java.nio.file.Files.size(q8)).isLessThan(java.nio.file.Files.size(gguf) / 2);
+        var fromQ8 = TokenizerCommandTest.run("generate", "--model", q8.toString(), "--prompt", "the quick", "--temperature", "0", "--max-tokens", "5");
+        assertThat(fromQ8.exit()).as(fromQ8.err()).isZero();
+
         Path hf = dir.resolve("out/hf");
         var exportHf = TokenizerCommandTest.run("export", "--model", run.toString(), "--format", "hf", "--output", hf.toString());
         assertThat(exportHf.exit()).as(exportHf.err()).isZero();

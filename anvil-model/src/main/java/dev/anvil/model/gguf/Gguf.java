@@ -29,7 +29,7 @@ import java.util.Map;
  *               [rows, cols] matrix is dims {cols, rows}), ggml type u32, offset u64 (from the data start)
  * padding to general.alignment (default 32), then the tensor data, each tensor at an aligned offset.
  * </pre>
- * Tensors are written as F32; F32, F16 and BF16 tensors are read (converted to float).
+ * Tensors are written and read as F32, F16, BF16 or Q8_0 (read into float32).
  */
 public final class Gguf {
 
@@ -56,15 +56,29 @@ public final class Gguf {
         }
     }
 
-    /** ggml tensor types this code knows (the ids are ggml's). */
+    /**
+     * ggml tensor types this code knows (the ids are ggml's). Q8_0 stores blocks of 32 values as an
+     * F16 scale d and 32 int8 q, value = q·d, with d = max|x| / 127 and q = round(x / d) (ggml's
+     * reference quantizer).
+     */
     public enum TensorType {
-        F32(0, 4), F16(1, 2), BF16(30, 2);
+        F32(0, 1, 4), F16(1, 1, 2), BF16(30, 1, 2), Q8_0(8, 32, 34);
 
-        final int id, bytes;
+        final int id, blockElements, blockBytes;
 
-        TensorType(int id, int bytes) {
+        TensorType(int id, int blockElements, int blockBytes) {
             this.id = id;
-            this.bytes = bytes;
+            this.blockElements = blockElements;
+            this.blockBytes = blockBytes;
+        }
+
+        public long byteSize(long elements) {
+            return elements / blockElements * blockBytes;
+        }
+
+        public static TensorType parse(String name) {
+            for (TensorType t : values()) if (t.name().equalsIgnoreCase(name)) return t;
+            throw new IllegalArgumentException("tensor type must be one of " + Arrays.toString(values()) + ", got '" + name + "'");
         }
 
         static TensorType of(int id) {
@@ -126,8 +140,12 @@ public final class Gguf {
         }
     }
 
-    /** One tensor to write: {@code data[offset, offset + Π dims)} row-major with {@code rowMajorShape}. */
-    public record TensorToWrite(String name, int[] rowMajorShape, float[] data, int offset) {
+    /** One tensor to write: {@code data[offset, offset + Π dims)} row-major with {@code rowMajorShape}, stored as {@code type}. */
+    public record TensorToWrite(String name, int[] rowMajorShape, float[] data, int offset, TensorType type) {
+        public TensorToWrite(String name, int[] rowMajorShape, float[] data, int offset) {
+            this(name, rowMajorShape, data, offset, TensorType.F32);
+        }
+
         long elements() {
             long n = 1;
             for (int d : rowMajorShape) n *= d;
@@ -146,7 +164,7 @@ public final class Gguf {
 
     // ---------------------------------------------------------------- writing
 
-    /** Writes a GGUF v3 file with F32 tensors; the alignment is general.alignment if given, else 32. */
+    /** Writes a GGUF v3 file; the alignment is general.alignment if given, else 32. */
     public static void write(Path file, Map<String, Value> metadata, List<TensorToWrite> tensors) throws IOException {
         int alignment = metadata.containsKey("general.alignment") ? (int) metadata.get("general.alignment").asLong() : DEFAULT_ALIGNMENT;
         if (alignment <= 0 || alignment % 8 != 0) throw new IllegalArgumentException("GGUF: general.alignment must be a positive multiple of 8, got " + alignment);
@@ -172,17 +190,21 @@ public final class Gguf {
                 int[] s = t.rowMajorShape();
                 out.u32(s.length);
                 for (int d = s.length - 1; d >= 0; d--) out.u64(s[d]); // ggml order: fastest dimension first
-                out.u32(TensorType.F32.id);
+                int cols = s[s.length - 1];
+                if (cols % t.type().blockElements != 0) {
+                    throw new IllegalArgumentException("GGUF: tensor " + t.name() + " rows of " + cols + " are not a multiple of " + t.type() + "'s block of " + t.type().blockElements);
+                }
+                out.u32(t.type().id);
                 offsets[i] = offset;
                 out.u64(offset);
-                offset = align(offset + 4 * t.elements(), alignment);
+                offset = align(offset + t.type().byteSize(t.elements()), alignment);
             }
             out.pad(alignment);
             long dataStart = out.written();
             for (int i = 0; i < tensors.size(); i++) {
                 TensorToWrite t = tensors.get(i);
                 out.padTo(dataStart + offsets[i]);
-                out.floats(t.data(), t.offset(), (int) t.elements());
+                out.tensor(t.type(), t.data(), t.offset(), (int) t.elements());
             }
         }
         Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -254,10 +276,24 @@ public final class Gguf {
             }
         }
 
-        void floats(float[] a, int off, int n) throws IOException {
-            for (int i = 0; i < n; i++) {
-                room(4);
-                buf.putFloat(a[off + i]);
+        void tensor(TensorType type, float[] a, int off, int n) throws IOException {
+            switch (type) {
+                case F32 -> { for (int i = 0; i < n; i++) { room(4); buf.putFloat(a[off + i]); } }
+                case F16 -> { for (int i = 0; i < n; i++) { room(2); buf.putShort(HalfFloats.floatToF16(a[off + i])); } }
+                case BF16 -> { for (int i = 0; i < n; i++) { room(2); buf.putShort(HalfFloats.floatToBf16(a[off + i])); } }
+                case Q8_0 -> {
+                    for (int b = 0; b < n; b += 32) {
+                        room(34);
+                        float amax = 0;
+                        for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(a[off + b + i]));
+                        float d = amax / 127, id = d != 0 ? 1 / d : 0;
+                        buf.putShort(HalfFloats.floatToF16(d));
+                        for (int i = 0; i < 32; i++) {
+                            float v = a[off + b + i] * id; // C's roundf: halves away from zero
+                            buf.put((byte) (v < 0 ? -Math.floor(-v + 0.5f) : Math.floor(v + 0.5f)));
+                        }
+                    }
+                }
             }
         }
 
@@ -327,6 +363,9 @@ public final class Gguf {
                     if (type == null) {
                         throw new IOException(file + ": tensor " + name + " has ggml type " + typeId + "; supported: " + Arrays.toString(TensorType.values()));
                     }
+                    if (shape[nDims - 1] % type.blockElements != 0) {
+                        throw new IOException(file + ": tensor " + name + " rows of " + shape[nDims - 1] + " are not whole " + type + " blocks");
+                    }
                     long offset = in.u64("offset of " + name);
                     if (offset % alignment != 0) throw new IOException(file + ": tensor " + name + " offset " + offset + " is not aligned to " + alignment);
                     infos.put(name, new TensorInfo(name, shape, type, offset));
@@ -334,10 +373,10 @@ public final class Gguf {
                 this.tensors = Collections.unmodifiableMap(infos);
                 this.dataStart = align(in.position(), alignment);
                 for (TensorInfo t : infos.values()) {
-                    long end = dataStart + t.offset() + t.elements() * t.type().bytes;
+                    long end = dataStart + t.offset() + t.type().byteSize(t.elements());
                     if (end > size) {
                         throw new IOException(file + ": truncated: tensor " + t.name() + " at offset " + (dataStart + t.offset()) + " needs "
-                                + t.elements() * t.type().bytes + " bytes, the file has " + size);
+                                + t.type().byteSize(t.elements()) + " bytes, the file has " + size);
                     }
                 }
             } catch (IOException | RuntimeException e) {
@@ -404,9 +443,11 @@ public final class Gguf {
             long pos = dataStart + t.offset();
             ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
             long done = 0;
+            TensorType type = t.type();
+            int blocksPerChunk = buf.capacity() / type.blockBytes;
             while (done < n) {
-                int chunk = (int) Math.min(n - done, buf.capacity() / t.type().bytes);
-                buf.clear().limit(chunk * t.type().bytes);
+                int chunk = (int) Math.min(n - done, (long) blocksPerChunk * type.blockElements);
+                buf.clear().limit((int) type.byteSize(chunk));
                 while (buf.hasRemaining()) {
                     int r = channel.read(buf, pos + buf.position());
                     if (r < 0) throw new IOException(file + ": truncated in tensor " + name + " at offset " + (pos + buf.position()));
@@ -417,8 +458,14 @@ public final class Gguf {
                     case F32 -> buf.asFloatBuffer().get(dst, at, chunk);
                     case F16 -> { for (int i = 0; i < chunk; i++) dst[at + i] = HalfFloats.f16ToFloat(buf.getShort()); }
                     case BF16 -> { for (int i = 0; i < chunk; i++) dst[at + i] = HalfFloats.bf16ToFloat(buf.getShort()); }
+                    case Q8_0 -> {
+                        for (int b = 0; b < chunk; b += 32) {
+                            float d = HalfFloats.f16ToFloat(buf.getShort());
+                            for (int i = 0; i < 32; i++) dst[at + b + i] = buf.get() * d;
+                        }
+                    }
                 }
-                pos += (long) chunk * t.type().bytes;
+                pos += type.byteSize(chunk);
                 done += chunk;
             }
         }

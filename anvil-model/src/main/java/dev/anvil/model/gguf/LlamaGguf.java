@@ -40,7 +40,17 @@ public final class LlamaGguf {
 
     private static final int TOKEN_NORMAL = 1, TOKEN_CONTROL = 3, TOKEN_UNUSED = 5;
 
+    /** Writes every tensor as F32. */
     public static void write(Path file, ModelConfig c, ParameterBuffer params, BpeTokenizer tokenizer) throws IOException {
+        write(file, c, params, tokenizer, Gguf.TensorType.F32);
+    }
+
+    /**
+     * Writes the weight matrices as {@code matrixType} (F32, F16, BF16 or Q8_0; Q8_0 falls back to
+     * F16 for a matrix whose rows are not whole blocks of 32, as llama.cpp's quantizer does) and the
+     * norm gains as F32.
+     */
+    public static void write(Path file, ModelConfig c, ParameterBuffer params, BpeTokenizer tokenizer, Gguf.TensorType matrixType) throws IOException {
         if (c.family() != ModelConfig.Family.LLAMA) {
             throw new IllegalArgumentException("GGUF export supports the llama family only, got " + c.family().name().toLowerCase());
         }
@@ -48,7 +58,8 @@ public final class LlamaGguf {
         m.put("general.architecture", Gguf.Value.string("llama"));
         m.put("general.name", Gguf.Value.string("anvil"));
         m.put("general.alignment", Gguf.Value.uint32(Gguf.DEFAULT_ALIGNMENT));
-        m.put("general.file_type", Gguf.Value.uint32(0)); // all F32
+        // llama_ftype: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q8_0 7, MOSTLY_BF16 32.
+        m.put("general.file_type", Gguf.Value.uint32(switch (matrixType) { case F32 -> 0; case F16 -> 1; case Q8_0 -> 7; case BF16 -> 32; }));
         m.put("llama.vocab_size", Gguf.Value.uint32(c.vocabSize()));
         m.put("llama.context_length", Gguf.Value.uint32(c.contextLength()));
         m.put("llama.embedding_length", Gguf.Value.uint32(c.width()));
@@ -71,7 +82,9 @@ public final class LlamaGguf {
                 data = permuteRows(data, off, heads, c.headDim(), c.width(), false);
                 off = 0;
             }
-            tensors.add(new Gguf.TensorToWrite(ggufName(e.name()), shape, data, off));
+            Gguf.TensorType type = shape.length < 2 ? Gguf.TensorType.F32
+                    : matrixType == Gguf.TensorType.Q8_0 && shape[1] % 32 != 0 ? Gguf.TensorType.F16 : matrixType;
+            tensors.add(new Gguf.TensorToWrite(ggufName(e.name()), shape, data, off, type));
         }
         Gguf.write(file, m, tensors);
     }

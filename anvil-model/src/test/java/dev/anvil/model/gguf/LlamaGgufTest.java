@@ -82,6 +82,54 @@ class LlamaGgufTest {
     }
 
     @Test
+    void halfPrecisionAndQ8_0MatricesReadBackAsTheirRoundedValues(@TempDir Path dir) throws IOException {
+        ModelConfig c = ModelConfig.llama(320, 16, 1, 2, 1, 32);
+        Transformer net = model(c);
+        float[] p = net.parameters().data();
+        for (Gguf.TensorType type : new Gguf.TensorType[] {Gguf.TensorType.F16, Gguf.TensorType.BF16, Gguf.TensorType.Q8_0}) {
+            Path file = dir.resolve(type + ".gguf");
+            LlamaGguf.write(file, c, net.parameters(), null, type);
+            try (Gguf.Reader r = new Gguf.Reader(file)) {
+                assertThat(r.tensors().get("blk.0.ffn_up.weight").type()).isEqualTo(type);
+                assertThat(r.tensors().get("blk.0.ffn_norm.weight").type()).isEqualTo(Gguf.TensorType.F32);
+            }
+            LlamaGguf.Loaded back = LlamaGguf.read(file);
+            for (var e : net.parameters().layout().entries()) {
+                boolean matrix = e.shape().rank() == 2;
+                for (int i = e.offset(); i < e.offset() + e.shape().size(); i++) {
+                    float expected = !matrix ? p[i] : switch (type) {
+                        case F16 -> dev.anvil.core.tensor.HalfFloats.f16ToFloat(dev.anvil.core.tensor.HalfFloats.floatToF16(p[i]));
+                        case BF16 -> dev.anvil.core.tensor.HalfFloats.bf16ToFloat(dev.anvil.core.tensor.HalfFloats.floatToBf16(p[i]));
+                        default -> Float.NaN;
+                    };
+                    if (type != Gguf.TensorType.Q8_0 || !matrix) {
+                        if (e.name().contains("q_proj") || e.name().contains("k_proj")) continue; // rows permuted and back: compared below
+                        assertThat(back.parameters().data()[i]).as("%s %s[%d]", type, e.name(), i - e.offset()).isEqualTo(expected);
+                    }
+                }
+            }
+            if (type == Gguf.TensorType.Q8_0) {
+                // Each block of 32: |x − q·d16| ≤ d/2 + 127·|d − d16| ≤ d·(1/2 + 127/2048), d = max|x| / 127 rounded to F16 as d16.
+                for (var e : net.parameters().layout().entries()) {
+                    if (e.shape().rank() != 2) continue;
+                    for (int b = e.offset(); b < e.offset() + e.shape().size(); b += 32) {
+                        float amax = 0;
+                        for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(p[b + i]));
+                        if (e.name().contains("q_proj") || e.name().contains("k_proj")) continue;
+                        for (int i = 0; i < 32; i++) {
+                            assertThat(Math.abs(back.parameters().data()[b + i] - p[b + i])).isLessThanOrEqualTo(amax / 127 * (0.5f + 127f / 2048) + 1e-7f);
+                        }
+                    }
+                }
+            }
+            int[] ids = {1, 5, 9, 3};
+            float[] exact = new InferenceSession(net).append(ids, 0, ids.length).clone();
+            float[] approx = new InferenceSession(back.config(), back.parameters()).append(ids, 0, ids.length);
+            for (int v = 0; v < exact.length; v++) assertThat(approx[v]).isCloseTo(exact[v], org.assertj.core.api.Assertions.within(0.05f));
+        }
+    }
+
+    @Test
     void fileLayoutFollowsTheSpec(@TempDir Path dir) throws IOException {
         ModelConfig c = ModelConfig.llama(320, 16, 1, 2, 1, 16);
         Path file = dir.resolve("m.gguf");
