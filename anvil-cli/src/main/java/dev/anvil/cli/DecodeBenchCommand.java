@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 public final class DecodeBenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "PATH|SHAPE",
-            description = "A run or checkpoint directory or a .gguf file, or a random-weight Llama shape: stories15m, stories110m.")
+            description = "A run, checkpoint or Hugging Face directory, a .gguf file, a llama2.c .bin checkpoint, or a random-weight Llama shape: stories15m, stories110m.")
     String model;
 
     @Option(names = "--prompt-tokens", defaultValue = "128", paramLabel = "N", description = "Prompt length (default: ${DEFAULT-VALUE}).") int promptTokens;
@@ -42,6 +42,11 @@ public final class DecodeBenchCommand implements Callable<Integer> {
             Transformer net = new Transformer(config);
             net.initialize(new Rng(1));
             params = net.parameters();
+        } else if (model.endsWith(".bin")) {
+            // A llama2.c checkpoint (stories15M.bin …): weights only, which is all a speed test needs.
+            var l = dev.anvil.model.llama2c.Llama2cCheckpoint.read(Path.of(model));
+            config = l.config();
+            params = l.parameters();
         } else {
             TrainedModel m = TrainedModel.load(Path.of(model));
             config = m.config();
