@@ -36,13 +36,17 @@ public final class Generator {
      * @param text         the completion text, cut before a stop string
      * @param prefillNanos time from the start to the first token's logits (time to first token)
      * @param decodeNanos  time spent on the tokens after the first
+     * @param reusedTokens prompt tokens whose keys and values were already in the cache from the previous call
      */
-    public record Result(int[] tokens, String text, StopReason stopReason, int promptTokens, long prefillNanos, long decodeNanos) {}
+    public record Result(int[] tokens, String text, StopReason stopReason, int promptTokens, long prefillNanos, long decodeNanos,
+                         int reusedTokens) {}
 
     private final InferenceSession session;
     private final Function<int[], String> decoder;
     private final int samplingVocab;
     private volatile boolean cancelled;
+    /** The tokens whose keys and values the cache holds, in order (cacheTokens[0, session.position())). */
+    private int[] cacheTokens = new int[0];
 
     /**
      * @param decoder       ids → text (the tokenizer's decode)
@@ -62,7 +66,12 @@ public final class Generator {
         cancelled = true;
     }
 
-    /** Generates a completion of {@code prompt} from an empty cache. */
+    /**
+     * Generates a completion of {@code prompt}. The cache keeps what the previous call left, so the
+     * longest common prefix of that sequence (prompt and completion) and this prompt is not
+     * recomputed — a chat turn only prefills the new messages. At least the last prompt token is
+     * always fed, since its logits start the completion.
+     */
     public Result generate(int[] prompt, GenerationConfig config, Listener listener) {
         int capacity = session.cache().capacity();
         if (prompt.length == 0) throw new IllegalArgumentException("generate: the prompt is empty (it needs at least one token)");
@@ -71,14 +80,18 @@ public final class Generator {
                     + capacity + " tokens; shorten the prompt");
         }
         cancelled = false;
-        session.reset();
+        int reuse = 0, held = Math.min(session.position(), cacheTokens.length);
+        while (reuse < held && reuse < prompt.length - 1 && cacheTokens[reuse] == prompt[reuse]) reuse++;
+        session.cache().truncate(reuse);
+        if (cacheTokens.length < capacity) cacheTokens = Arrays.copyOf(cacheTokens, capacity);
+        System.arraycopy(prompt, reuse, cacheTokens, reuse, prompt.length - reuse);
         Sampler sampler = new Sampler(config.sampling(), samplingVocab);
         sampler.accept(prompt, 0, prompt.length);
         int maxStop = 0;
         for (String s : config.stopStrings()) maxStop = Math.max(maxStop, s.length());
 
         long start = System.nanoTime();
-        float[] logits = session.append(prompt, 0, prompt.length);
+        float[] logits = session.append(prompt, reuse, prompt.length - reuse);
         long firstLogits = System.nanoTime();
         int[] generated = new int[Math.max(1, Math.min(config.maxTokens(), 1 << 16))];
         int n = 0, emitted = 0;
@@ -123,6 +136,7 @@ public final class Generator {
                 reason = StopReason.CONTEXT_FULL;
                 break;
             }
+            cacheTokens[session.position()] = token;
             logits = session.append(token);
         }
         // Flush what was held back (an incomplete character or a partial stop string that never completed).
@@ -130,7 +144,7 @@ public final class Generator {
             listener.onToken(-1, text.substring(emitted));
         }
         long end = System.nanoTime();
-        return new Result(Arrays.copyOf(generated, n), text, reason, prompt.length, firstLogits - start, end - firstLogits);
+        return new Result(Arrays.copyOf(generated, n), text, reason, prompt.length, firstLogits - start, end - firstLogits, reuse);
     }
 
     private static int firstStop(String text, GenerationConfig config, int from) {

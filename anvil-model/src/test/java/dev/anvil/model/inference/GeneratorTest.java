@@ -130,6 +130,32 @@ class GeneratorTest {
     }
 
     @Test
+    void aFollowUpPromptReusesTheCachedPrefixAndGivesTheSameCompletionAsAFreshGenerator() {
+        Transformer net = model();
+        GenerationConfig c = new GenerationConfig(SamplingParams.greedy(), 6);
+        Generator g = new Generator(new InferenceSession(net), LETTERS, CONFIG.vocabSize());
+        Generator.Result first = g.generate(PROMPT, c, (t, x) -> { });
+        assertThat(first.reusedTokens()).isZero();
+        // The next turn: the previous prompt, the completion (the last token was sampled but never fed), a new message.
+        int[] next = new int[PROMPT.length + 6 + 3];
+        System.arraycopy(PROMPT, 0, next, 0, PROMPT.length);
+        System.arraycopy(first.tokens(), 0, next, PROMPT.length, 6);
+        next[next.length - 3] = 2;
+        next[next.length - 2] = 9;
+        next[next.length - 1] = 11;
+        Generator.Result second = g.generate(next, c, (t, x) -> { });
+        assertThat(second.reusedTokens()).isEqualTo(PROMPT.length + 5);
+        Generator.Result fresh = new Generator(new InferenceSession(net), LETTERS, CONFIG.vocabSize()).generate(next, c, (t, x) -> { });
+        assertThat(second.tokens()).containsExactly(fresh.tokens());
+        // A prompt that diverges early reuses only the shared part; the same prompt again reuses all but its last token.
+        int[] other = {1, 7, 25, 25};
+        assertThat(g.generate(other, c, (t, x) -> { }).reusedTokens()).isEqualTo(2);
+        Generator.Result again = g.generate(other, c, (t, x) -> { });
+        assertThat(again.reusedTokens()).isEqualTo(3);
+        assertThat(again.tokens()).containsExactly(new Generator(new InferenceSession(net), LETTERS, CONFIG.vocabSize()).generate(other, c, (t, x) -> { }).tokens());
+    }
+
+    @Test
     void theEndOfTheContextStopsGeneration() {
         Transformer net = model();
         int[] prompt = new int[CONFIG.contextLength() - 2];
