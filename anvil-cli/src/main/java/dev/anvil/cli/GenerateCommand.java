@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "PATH",
-            description = "A run directory (its newest checkpoint is used) or a checkpoint directory checkpoints/step_NNNNNN.")
+            description = "A run directory (its newest checkpoint is used), a checkpoint directory checkpoints/step_NNNNNN, a Hugging Face directory, a .gguf file, or a llama2.c .bin with tokenizer.bin beside it.")
     Path model;
 
     @Option(names = "--prompt", required = true, paramLabel = "TEXT", description = "The text to continue.")
@@ -72,6 +72,12 @@ public final class GenerateCommand implements Callable<Integer> {
         GenerationConfig config = new GenerationConfig(sampling, maxTokens, stopTokens, stop);
 
         int[] ids = m.tokenizer().encode(prompt);
+        if (m.tokenizer().beginningOfSequence().isPresent()) { // llama2.c models are prompted after <s>
+            int[] withBos = new int[ids.length + 1];
+            withBos[0] = m.tokenizer().beginningOfSequence().getAsInt();
+            System.arraycopy(ids, 0, withBos, 1, ids.length);
+            ids = withBos;
+        }
         if (ids.length > m.config().contextLength()) {
             throw new IllegalArgumentException("the prompt is " + ids.length + " tokens long, more than the model's context of "
                     + m.config().contextLength() + " tokens; shorten the prompt");

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -140,6 +141,42 @@ class GenerateCommandTest {
         new ObjectMapper().writeValue(hf.resolve("tokenizer_config.json").toFile(), tc);
         assertThat(ChatCommand.storedTemplate(hf)).isEqualTo(dev.anvil.model.chat.ChatTemplate.LLAMA3);
         assertThat(ChatCommand.storedTemplate(run)).isEqualTo(dev.anvil.model.chat.ChatTemplate.CHATML);
+    }
+
+    @Test
+    void generatesFromALlama2cCheckpointWithItsTokenizer(@TempDir Path dir) throws Exception {
+        // tokenizer.bin: <unk>, <s>, </s>, 256 byte tokens, then a few pieces.
+        String[] pieces = {" ", "a", "b", "ab", " ab", "c"};
+        java.io.ByteArrayOutputStream tok = new java.io.ByteArrayOutputStream();
+        tok.writeBytes(java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8).array());
+        List<String> all = new java.util.ArrayList<>(List.of("<unk>", "<s>", "</s>"));
+        for (int b = 0; b < 256; b++) all.add(String.format("<0x%02X>", b));
+        all.addAll(List.of(pieces));
+        for (String p : all) {
+            byte[] bytes = p.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            tok.writeBytes(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(-bytes.length).putInt(bytes.length).array());
+            tok.writeBytes(bytes);
+        }
+        java.nio.file.Files.write(dir.resolve("tokenizer.bin"), tok.toByteArray());
+        // stories-style v1 checkpoint with random weights: header, then every parameter (shared classifier).
+        ModelConfig c = new ModelConfig(ModelConfig.Family.LLAMA, all.size(), 32, 2, 2, 2, 16, 48, 10000, 1e-5, true, false);
+        long n = c.parameterCount();
+        java.nio.ByteBuffer bin = java.nio.ByteBuffer.allocate((int) (256 + 4 * n)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        bin.putInt(0x616b3432).putInt(1).putInt(16).putInt(48).putInt(2).putInt(2).putInt(2).putInt(all.size()).putInt(32).put((byte) 1);
+        bin.position(256);
+        Rng rng = new Rng(5);
+        for (long i = 0; i < n; i++) bin.putFloat((float) rng.nextGaussian() * 0.5f);
+        Path model = dir.resolve("stories-tiny.bin");
+        java.nio.file.Files.write(model, bin.array());
+
+        var r = TokenizerCommandTest.run("generate", "--model", model.toString(), "--prompt", "ab c", "--max-tokens", "10", "--seed", "2", "--stats");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("prompt 4 tokens"); // <s>, " ab", " ", "c"
+        var again = TokenizerCommandTest.run("generate", "--model", model.toString(), "--prompt", "ab c", "--max-tokens", "10", "--seed", "2");
+        assertThat(again.out()).isEqualTo(r.out());
+        java.nio.file.Files.delete(dir.resolve("tokenizer.bin"));
+        var missing = TokenizerCommandTest.run("generate", "--model", model.toString(), "--prompt", "ab");
+        assertThat(missing.err()).contains("tokenizer.bin");
     }
 
     @Test

@@ -24,12 +24,18 @@ import java.nio.file.Path;
  */
 public record TrainedModel(Path checkpoint, long step, ModelConfig config, ParameterBuffer parameters, TextTokenizer tokenizer) {
 
-    /** Loads a checkpoint directory, the newest complete checkpoint of a run directory, a Hugging Face directory or a {@code .gguf} file. */
+    /** Loads a checkpoint directory, the newest complete checkpoint of a run directory, a Hugging Face directory, a {@code .gguf} file or a llama2.c {@code .bin} (with {@code tokenizer.bin} beside it). */
     public static TrainedModel load(Path path) throws IOException {
         if (Files.isRegularFile(path) && path.getFileName().toString().toLowerCase().endsWith(".gguf")) {
             LlamaGguf.Loaded g = LlamaGguf.read(path);
             if (g.tokenizer() == null) throw new IOException(path + ": the GGUF file has no tokenizer (tokenizer.ggml.tokens)");
             return new TrainedModel(path, -1, g.config(), g.parameters(), TextTokenizer.of(g.tokenizer(), path));
+        }
+        if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".bin")) {
+            var l = dev.anvil.model.llama2c.Llama2cCheckpoint.read(path);
+            Path tok = path.toAbsolutePath().resolveSibling(dev.anvil.model.llama2c.Llama2cTokenizer.FILE);
+            if (!Files.isRegularFile(tok)) throw new IOException(path + ": a llama2.c checkpoint needs its " + tok.getFileName() + " in the same directory (" + tok + " not found)");
+            return new TrainedModel(path, -1, l.config(), l.parameters(), TextTokenizer.load(tok));
         }
         if (Files.isDirectory(path) && HuggingFaceDirectory.isModelDirectory(path)) {
             HuggingFaceDirectory.Loaded h = HuggingFaceDirectory.read(path);
