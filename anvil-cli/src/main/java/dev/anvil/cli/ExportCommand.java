@@ -1,6 +1,6 @@
 package dev.anvil.cli;
 
-import dev.anvil.model.gguf.LlamaGguf;
+import dev.anvil.model.gguf.TransformerGguf;
 import dev.anvil.model.hf.HuggingFaceDirectory;
 import dev.anvil.tokenizer.BpeTokenizer;
 import dev.anvil.train.TrainedModel;
@@ -13,7 +13,7 @@ import java.util.concurrent.Callable;
 
 /** {@code anvil export}: a trained model out to another runtime's format. */
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = "Writes a trained model in another format: hf (a Hugging Face directory, GPT-2 or Llama) or gguf (llama.cpp; Llama family; F32, F16, BF16 or Q8_0).")
+        description = "Writes a trained model in another format: hf (a Hugging Face directory, GPT-2 or Llama) or gguf (llama.cpp; GPT-2 or Llama family; F32, F16, BF16 or Q8_0).")
 public final class ExportCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "A run directory (newest checkpoint), a checkpoint directory, a Hugging Face directory or a .gguf file.")
@@ -43,7 +43,7 @@ public final class ExportCommand implements Callable<Integer> {
         BpeTokenizer bpe = m.tokenizer().bpe().orElseThrow(() -> new IllegalArgumentException(
                 "GGUF needs a byte-level BPE tokenizer; " + m.tokenizer().source() + " is a character tokenizer"));
         if (output.toAbsolutePath().getParent() != null) Files.createDirectories(output.toAbsolutePath().getParent());
-        LlamaGguf.write(output, m.config(), m.parameters(), bpe, dev.anvil.model.gguf.Gguf.TensorType.parse(dtype));
+        TransformerGguf.write(output, m.config(), m.parameters(), bpe, dev.anvil.model.gguf.Gguf.TensorType.parse(dtype));
         System.out.printf("wrote %s (%s, %.1f MB)%n", output, m.config().summary(), Files.size(output) / 1e6);
         return 0;
     }

@@ -8,7 +8,7 @@ import dev.anvil.model.ModelConfigFiles;
 import dev.anvil.model.ModelWeights;
 import dev.anvil.model.TextTokenizer;
 import dev.anvil.model.TransformerLayout;
-import dev.anvil.model.gguf.LlamaGguf;
+import dev.anvil.model.gguf.TransformerGguf;
 import dev.anvil.model.hf.HuggingFaceDirectory;
 
 import java.io.IOException;
@@ -27,7 +27,7 @@ public record TrainedModel(Path checkpoint, long step, ModelConfig config, Param
     /** Loads a checkpoint directory, the newest complete checkpoint of a run directory, a Hugging Face directory, a {@code .gguf} file or a llama2.c {@code .bin} (with {@code tokenizer.bin} beside it). */
     public static TrainedModel load(Path path) throws IOException {
         if (Files.isRegularFile(path) && path.getFileName().toString().toLowerCase().endsWith(".gguf")) {
-            LlamaGguf.Loaded g = LlamaGguf.read(path);
+            TransformerGguf.Loaded g = TransformerGguf.read(path);
             if (g.tokenizer() == null) throw new IOException(path + ": the GGUF file has no tokenizer (tokenizer.ggml.tokens)");
             return new TrainedModel(path, -1, g.config(), g.parameters(), TextTokenizer.of(g.tokenizer(), path));
         }

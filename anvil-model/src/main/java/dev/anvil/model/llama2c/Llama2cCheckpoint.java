@@ -25,7 +25,7 @@ import java.nio.file.StandardOpenOption;
  * </ul>
  * Matrices are PyTorch Linear weights [out, in]; w1 is the SwiGLU gate, w3 the up projection, w2
  * the down projection. llama2.c rotates interleaved channel pairs (Meta's convention), so wq and wk
- * are re-ordered per head to our half-split pairing (see {@link dev.anvil.model.gguf.LlamaGguf}).
+ * are re-ordered per head to our half-split pairing (see {@link dev.anvil.model.gguf.TransformerGguf}).
  * RMSNorm ε 1e-5 and θ 10000, as run.c hard-codes. The tokenizer ({@code tokenizer.bin}) is separate.
  */
 public final class Llama2cCheckpoint {

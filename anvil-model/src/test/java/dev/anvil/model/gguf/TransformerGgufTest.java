@@ -26,7 +26,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class LlamaGgufTest {
+class TransformerGgufTest {
 
     private static final String TEXT = "The quick brown fox jumps over the lazy dog. Über naïve café — 123 4567!\n";
 
@@ -53,9 +53,9 @@ class LlamaGgufTest {
                 ModelConfig c = new ModelConfig(ModelConfig.Family.LLAMA, 320, 48, 2, 4, 2, 32, 96, 500000, 1e-5, tied, false);
                 Transformer net = model(c);
                 Path file = dir.resolve("m-" + pattern + "-" + tied + ".gguf");
-                LlamaGguf.write(file, c, net.parameters(), tok);
+                TransformerGguf.write(file, c, net.parameters(), tok);
 
-                LlamaGguf.Loaded back = LlamaGguf.read(file);
+                TransformerGguf.Loaded back = TransformerGguf.read(file);
                 assertThat(back.config()).isEqualTo(c);
                 assertThat(back.parameters().layout().entries()).isEqualTo(net.parameters().layout().entries());
                 float[] a = net.parameters().data(), b = back.parameters().data();
@@ -88,12 +88,12 @@ class LlamaGgufTest {
         float[] p = net.parameters().data();
         for (Gguf.TensorType type : new Gguf.TensorType[] {Gguf.TensorType.F16, Gguf.TensorType.BF16, Gguf.TensorType.Q8_0}) {
             Path file = dir.resolve(type + ".gguf");
-            LlamaGguf.write(file, c, net.parameters(), null, type);
+            TransformerGguf.write(file, c, net.parameters(), null, type);
             try (Gguf.Reader r = new Gguf.Reader(file)) {
                 assertThat(r.tensors().get("blk.0.ffn_up.weight").type()).isEqualTo(type);
                 assertThat(r.tensors().get("blk.0.ffn_norm.weight").type()).isEqualTo(Gguf.TensorType.F32);
             }
-            LlamaGguf.Loaded back = LlamaGguf.read(file);
+            TransformerGguf.Loaded back = TransformerGguf.read(file);
             for (var e : net.parameters().layout().entries()) {
                 boolean matrix = e.shape().rank() == 2;
                 for (int i = e.offset(); i < e.offset() + e.shape().size(); i++) {
@@ -130,10 +130,35 @@ class LlamaGgufTest {
     }
 
     @Test
+    void gpt2RoundTripIsBitExactWithAndWithoutBiases(@TempDir Path dir) throws IOException {
+        BpeTokenizer tok = tokenizer(SplitPattern.GPT2);
+        for (boolean bias : new boolean[] {true, false}) {
+            for (boolean tied : new boolean[] {true, false}) {
+                ModelConfig c = new ModelConfig(ModelConfig.Family.GPT2, 320, 24, 2, 2, 2, 32, 128, 0, 1e-5, tied, bias);
+                Transformer net = model(c);
+                Path file = dir.resolve("g" + bias + tied + ".gguf");
+                TransformerGguf.write(file, c, net.parameters(), tok);
+                try (Gguf.Reader r = new Gguf.Reader(file)) {
+                    assertThat(r.require("general.architecture").asString()).isEqualTo("gpt2");
+                    // llama.cpp's gpt2 graph needs every bias, so they are there even for a bias-free model.
+                    assertThat(r.tensors().keySet()).contains("position_embd.weight", "blk.1.attn_qkv.bias", "blk.0.ffn_down.bias", "output_norm.bias");
+                    assertThat(r.tensors().get("blk.0.attn_qkv.weight").rowMajorShape()).containsExactly(96, 32);
+                }
+                TransformerGguf.Loaded back = TransformerGguf.read(file);
+                assertThat(back.config()).isEqualTo(c);
+                assertThat(back.parameters().data()).containsExactly(net.parameters().data());
+                int[] ids = tok.encodeOrdinary("The quick");
+                assertThat(new InferenceSession(back.config(), back.parameters()).append(ids, 0, ids.length))
+                        .containsExactly(new InferenceSession(net).append(ids, 0, ids.length));
+            }
+        }
+    }
+
+    @Test
     void fileLayoutFollowsTheSpec(@TempDir Path dir) throws IOException {
         ModelConfig c = ModelConfig.llama(320, 16, 1, 2, 1, 16);
         Path file = dir.resolve("m.gguf");
-        LlamaGguf.write(file, c, model(c).parameters(), tokenizer(SplitPattern.GPT2));
+        TransformerGguf.write(file, c, model(c).parameters(), tokenizer(SplitPattern.GPT2));
         try (Gguf.Reader r = new Gguf.Reader(file)) {
             assertThat(r.version()).isEqualTo(3);
             assertThat(r.require("general.architecture").asString()).isEqualTo("llama");
@@ -172,32 +197,33 @@ class LlamaGgufTest {
         float[] q = new float[heads * D], qp = new float[heads * D];
         Linear.forward(q, 0, x, 0, w, 0, null, 0, 1, C, heads * D);
         Rope.forward(q, 0, q, 0, 1, 1, heads, D, pos, table, Rope.Style.HALF);
-        float[] wp = LlamaGguf.permuteRows(w, 0, heads, D, C, false);
+        float[] wp = TransformerGguf.permuteRows(w, 0, heads, D, C, false);
         Linear.forward(qp, 0, x, 0, wp, 0, null, 0, 1, C, heads * D);
         Rope.forward(qp, 0, qp, 0, 1, 1, heads, D, pos, table, Rope.Style.INTERLEAVED);
-        float[] expected = LlamaGguf.permuteRows(q, 0, heads, D, 1, false);
+        float[] expected = TransformerGguf.permuteRows(q, 0, heads, D, 1, false);
         for (int i = 0; i < expected.length; i++) assertThat(qp[i]).isCloseTo(expected[i], org.assertj.core.api.Assertions.within(1e-5f));
-        assertThat(LlamaGguf.permuteRows(wp, 0, heads, D, C, true)).containsExactly(w);
+        assertThat(TransformerGguf.permuteRows(wp, 0, heads, D, C, true)).containsExactly(w);
     }
 
     @Test
     void truncatedOrForeignFilesAreClearErrors(@TempDir Path dir) throws IOException {
         ModelConfig c = ModelConfig.llama(300, 16, 1, 2, 1, 16);
         Path file = dir.resolve("m.gguf");
-        LlamaGguf.write(file, c, model(c).parameters(), null);
+        TransformerGguf.write(file, c, model(c).parameters(), null);
         long size = Files.size(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.truncate(size - 100);
         }
-        assertThatThrownBy(() -> LlamaGguf.read(file)).isInstanceOf(IOException.class)
+        assertThatThrownBy(() -> TransformerGguf.read(file)).isInstanceOf(IOException.class)
                 .hasMessageContaining("m.gguf").hasMessageContaining("truncated").hasMessageContaining("tensor").hasMessageContaining("offset");
         Path header = dir.resolve("h.gguf");
         Files.write(header, java.util.Arrays.copyOf(Files.readAllBytes(file), 40));
-        assertThatThrownBy(() -> LlamaGguf.read(header)).hasMessageContaining("h.gguf").hasMessageContaining("truncated").hasMessageContaining("offset");
+        assertThatThrownBy(() -> TransformerGguf.read(header)).hasMessageContaining("h.gguf").hasMessageContaining("truncated").hasMessageContaining("offset");
         Path other = dir.resolve("x.gguf");
         Files.writeString(other, "not a model at all");
-        assertThatThrownBy(() -> LlamaGguf.read(other)).hasMessageContaining("not a GGUF file");
-        assertThatThrownBy(() -> LlamaGguf.write(dir.resolve("g.gguf"), ModelConfig.gpt2(10, 8, 1, 1, 8, true), new Transformer(ModelConfig.gpt2(10, 8, 1, 1, 8, true)).parameters(), null))
-                .hasMessageContaining("llama family only");
+        assertThatThrownBy(() -> TransformerGguf.read(other)).hasMessageContaining("not a GGUF file");
+        Path wrongArch = dir.resolve("w.gguf");
+        Gguf.write(wrongArch, Map.of("general.architecture", Gguf.Value.string("mamba")), java.util.List.of());
+        assertThatThrownBy(() -> TransformerGguf.read(wrongArch)).hasMessageContaining("mamba").hasMessageContaining("supported: llama, gpt2");
     }
 }

@@ -19,7 +19,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Llama-family model to and from GGUF with llama.cpp's names and conventions:
+ * A model to and from GGUF with llama.cpp's names and conventions. GPT-2 family: architecture
+ * {@code gpt2}, {@code token_embd}, {@code position_embd}, {@code blk.N.attn_norm / attn_qkv /
+ * attn_output / ffn_norm / ffn_up / ffn_down} (weights and biases), {@code output_norm},
+ * {@code gpt2.*} hyperparameters; a GPT-2 without biases is written with zero biases (llama.cpp
+ * requires them) and {@code anvil.bias = false}. Llama family:
  * {@code token_embd}, {@code blk.N.attn_norm / attn_q / attn_k / attn_v / attn_output / ffn_norm /
  * ffn_gate / ffn_up / ffn_down}, {@code output_norm}, {@code output} (absent when tied), the
  * {@code llama.*} hyperparameters, and a byte-level BPE tokenizer as {@code tokenizer.ggml.*}
@@ -31,9 +35,9 @@ import java.util.Map;
  * j·D/2 + i — turns one convention into the other (convert_hf_to_gguf.py's {@code permute}); the
  * attention scores q·k are unchanged because q and k are permuted alike. Import applies the inverse.
  */
-public final class LlamaGguf {
+public final class TransformerGguf {
 
-    private LlamaGguf() {}
+    private TransformerGguf() {}
 
     /** What a GGUF file gives back: the config, the weights, and the tokenizer (null when the file has none). */
     public record Loaded(ModelConfig config, ParameterBuffer parameters, BpeTokenizer tokenizer) {}
@@ -51,15 +55,29 @@ public final class LlamaGguf {
      * norm gains as F32.
      */
     public static void write(Path file, ModelConfig c, ParameterBuffer params, BpeTokenizer tokenizer, Gguf.TensorType matrixType) throws IOException {
-        if (c.family() != ModelConfig.Family.LLAMA) {
-            throw new IllegalArgumentException("GGUF export supports the llama family only, got " + c.family().name().toLowerCase());
+        boolean gpt2 = c.family() == ModelConfig.Family.GPT2;
+        if (gpt2 && !c.bias()) {
+            // llama.cpp's gpt2 graph requires every bias: write zeros (the same function) and mark them for import.
+            ModelConfig biased = withBias(c, true);
+            ParameterBuffer withZeros = TransformerLayout.of(biased).allocate();
+            copyByName(params, withZeros);
+            params = withZeros;
         }
         Map<String, Gguf.Value> m = new LinkedHashMap<>();
-        m.put("general.architecture", Gguf.Value.string("llama"));
+        m.put("general.architecture", Gguf.Value.string(gpt2 ? "gpt2" : "llama"));
         m.put("general.name", Gguf.Value.string("anvil"));
         m.put("general.alignment", Gguf.Value.uint32(Gguf.DEFAULT_ALIGNMENT));
         // llama_ftype: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q8_0 7, MOSTLY_BF16 32.
         m.put("general.file_type", Gguf.Value.uint32(switch (matrixType) { case F32 -> 0; case F16 -> 1; case Q8_0 -> 7; case BF16 -> 32; }));
+        if (gpt2) {
+            m.put("gpt2.context_length", Gguf.Value.uint32(c.contextLength()));
+            m.put("gpt2.embedding_length", Gguf.Value.uint32(c.width()));
+            m.put("gpt2.feed_forward_length", Gguf.Value.uint32(c.hiddenWidth()));
+            m.put("gpt2.block_count", Gguf.Value.uint32(c.layers()));
+            m.put("gpt2.attention.head_count", Gguf.Value.uint32(c.heads()));
+            m.put("gpt2.attention.layer_norm_epsilon", Gguf.Value.float32((float) c.normEps()));
+            if (!c.bias()) m.put("anvil.bias", Gguf.Value.bool(false));
+        } else {
         m.put("llama.vocab_size", Gguf.Value.uint32(c.vocabSize()));
         m.put("llama.context_length", Gguf.Value.uint32(c.contextLength()));
         m.put("llama.embedding_length", Gguf.Value.uint32(c.width()));
@@ -70,6 +88,7 @@ public final class LlamaGguf {
         m.put("llama.rope.dimension_count", Gguf.Value.uint32(c.headDim()));
         m.put("llama.rope.freq_base", Gguf.Value.float32((float) c.ropeTheta()));
         m.put("llama.attention.layer_norm_rms_epsilon", Gguf.Value.float32((float) c.normEps()));
+        }
         if (tokenizer != null) putTokenizer(m, tokenizer, c.vocabSize());
 
         List<Gguf.TensorToWrite> tensors = new ArrayList<>();
@@ -92,7 +111,8 @@ public final class LlamaGguf {
     public static Loaded read(Path file) throws IOException {
         try (Gguf.Reader r = new Gguf.Reader(file)) {
             String arch = r.require("general.architecture").asString();
-            if (!arch.equals("llama")) throw new IOException(file + ": architecture '" + arch + "' is not supported (supported: llama)");
+            if (arch.equals("gpt2")) return readGpt2(r, file);
+            if (!arch.equals("llama")) throw new IOException(file + ": architecture '" + arch + "' is not supported (supported: llama, gpt2)");
             int width = u32(r, "llama.embedding_length"), layers = u32(r, "llama.block_count"), ff = u32(r, "llama.feed_forward_length");
             int heads = u32(r, "llama.attention.head_count");
             int kvHeads = r.metadata().containsKey("llama.attention.head_count_kv") ? u32(r, "llama.attention.head_count_kv") : heads;
@@ -131,8 +151,85 @@ public final class LlamaGguf {
         }
     }
 
+    private static Loaded readGpt2(Gguf.Reader r, Path file) throws IOException {
+        Gguf.TensorInfo embed = r.tensors().get("token_embd.weight");
+        if (embed == null) throw new IOException(file + ": tensor token_embd.weight is missing");
+        int width = u32(r, "gpt2.embedding_length"), heads = u32(r, "gpt2.attention.head_count");
+        boolean bias = !r.metadata().containsKey("anvil.bias") || (Boolean) r.require("anvil.bias").value();
+        ModelConfig c;
+        try {
+            c = new ModelConfig(ModelConfig.Family.GPT2, (int) embed.rowMajorShape()[0], u32(r, "gpt2.context_length"), u32(r, "gpt2.block_count"),
+                    heads, heads, width, u32(r, "gpt2.feed_forward_length"), 0, shortest(r.require("gpt2.attention.layer_norm_epsilon").asDouble()),
+                    !r.tensors().containsKey("output.weight"), bias);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        ModelConfig fileConfig = withBias(c, true);
+        ParameterBuffer inFile = TransformerLayout.of(fileConfig).allocate();
+        readTensors(r, file, fileConfig, inFile);
+        ParameterBuffer params = inFile;
+        if (!bias) {
+            params = TransformerLayout.of(c).allocate();
+            copyByName(inFile, params);
+        }
+        BpeTokenizer tokenizer = r.metadata().containsKey("tokenizer.ggml.tokens") ? readTokenizer(r, file) : null;
+        return new Loaded(c, params, tokenizer);
+    }
+
+    private static void readTensors(Gguf.Reader r, Path file, ModelConfig c, ParameterBuffer params) throws IOException {
+        for (ParameterBuffer.Layout.Entry e : params.layout().entries()) {
+            String name = ggufName(e.name());
+            Gguf.TensorInfo t = r.tensors().get(name);
+            if (t == null) throw new IOException(file + ": tensor " + name + " is missing (the model is " + c.summary() + ")");
+            long[] expected = java.util.Arrays.stream(e.shape().dims()).asLongStream().toArray();
+            if (!java.util.Arrays.equals(t.rowMajorShape(), expected)) {
+                throw new IOException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(t.rowMajorShape())
+                        + ", expected " + java.util.Arrays.toString(expected) + " for " + c.summary());
+            }
+            r.read(name, params.data(), e.offset());
+        }
+    }
+
+    private static ModelConfig withBias(ModelConfig c, boolean bias) {
+        return new ModelConfig(c.family(), c.vocabSize(), c.contextLength(), c.layers(), c.heads(), c.kvHeads(), c.width(), c.hiddenWidth(),
+                c.ropeTheta(), c.normEps(), c.tiedEmbeddings(), bias);
+    }
+
+    /** Copies every tensor of {@code to}'s layout that {@code from} also has. */
+    private static void copyByName(ParameterBuffer from, ParameterBuffer to) {
+        for (ParameterBuffer.Layout.Entry e : to.layout().entries()) {
+            for (ParameterBuffer.Layout.Entry f : from.layout().entries()) {
+                if (f.name().equals(e.name())) System.arraycopy(from.data(), f.offset(), to.data(), e.offset(), e.shape().size());
+            }
+        }
+    }
+
     /** Our parameter name → llama.cpp's. */
     static String ggufName(String name) {
+        switch (name) {
+            case "wte.weight": return "token_embd.weight";
+            case "wpe.weight": return "position_embd.weight";
+            case "ln_f.weight": return "output_norm.weight";
+            case "ln_f.bias": return "output_norm.bias";
+            default: break;
+        }
+        if (name.startsWith("h.")) {
+            String rest = name.substring(2);
+            int dot = rest.indexOf('.');
+            String layer = rest.substring(0, dot), part = rest.substring(dot + 1);
+            int last = part.lastIndexOf('.');
+            String module = part.substring(0, last), kind = part.substring(last + 1);
+            String g = switch (module) {
+                case "ln_1" -> "attn_norm";
+                case "attn.c_attn" -> "attn_qkv";
+                case "attn.c_proj" -> "attn_output";
+                case "ln_2" -> "ffn_norm";
+                case "mlp.c_fc" -> "ffn_up";
+                case "mlp.c_proj" -> "ffn_down";
+                default -> throw new IllegalArgumentException("no GGUF name for " + name);
+            };
+            return "blk." + layer + "." + g + "." + kind;
+        }
         if (name.equals("model.embed_tokens.weight")) return "token_embd.weight";
         if (name.equals("model.norm.weight")) return "output_norm.weight";
         if (name.equals("lm_head.weight")) return "output.weight";
