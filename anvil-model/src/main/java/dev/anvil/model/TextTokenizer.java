@@ -28,18 +28,27 @@ public final class TextTokenizer {
 
     private final BpeTokenizer bpe;
     private final CharTokenizer chars;
+    private final dev.anvil.model.llama2c.Llama2cTokenizer sentencePiece;
     private final String fingerprint;
     private final Path source;
 
     private TextTokenizer(BpeTokenizer bpe, CharTokenizer chars, String fingerprint, Path source) {
+        this(bpe, chars, null, fingerprint, source);
+    }
+
+    private TextTokenizer(BpeTokenizer bpe, CharTokenizer chars, dev.anvil.model.llama2c.Llama2cTokenizer sentencePiece, String fingerprint, Path source) {
         this.bpe = bpe;
         this.chars = chars;
+        this.sentencePiece = sentencePiece;
         this.fingerprint = fingerprint;
         this.source = source;
     }
 
-    /** Loads a tokenizer directory (or a single tokenizer file). */
+    /** Loads a tokenizer directory (or a single tokenizer file; llama2.c's {@code tokenizer.bin} too). */
     public static TextTokenizer load(Path path) throws IOException {
+        if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".bin")) {
+            return new TextTokenizer(null, null, dev.anvil.model.llama2c.Llama2cTokenizer.load(path), sha256(path), path);
+        }
         Path file = Files.isDirectory(path) ? path.resolve(FILE) : path;
         if (Files.isRegularFile(file) && file.getFileName().toString().endsWith(".json")) {
             JsonNode root;
@@ -60,6 +69,24 @@ public final class TextTokenizer {
         return new TextTokenizer(t, null, sha256(hashed), path);
     }
 
+    /**
+     * A BPE tokenizer that came inside a model file (e.g. GGUF metadata); its fingerprint is the
+     * SHA-256 of its Hugging Face {@code tokenizer.json} form, and {@code source} is the model file.
+     */
+    public static TextTokenizer of(BpeTokenizer bpe, Path source) {
+        byte[] json = dev.anvil.tokenizer.format.HuggingFaceTokenizerJson.toJson(bpe).toString().getBytes(StandardCharsets.UTF_8);
+        try {
+            return new TextTokenizer(bpe, null, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json)), source);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The byte-level BPE behind this tokenizer, if it is one (character tokenizers have none). */
+    public java.util.Optional<BpeTokenizer> bpe() {
+        return java.util.Optional.ofNullable(bpe);
+    }
+
     /** A character tokenizer fitted to {@code text}, saved as {@code dir/tokenizer.json}. */
     public static TextTokenizer fitCharacters(String text, Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -76,20 +103,41 @@ public final class TextTokenizer {
     }
 
     public int vocabSize() {
-        return bpe != null ? bpe.vocabSize() : chars.vocabSize();
+        return bpe != null ? bpe.vocabSize() : sentencePiece != null ? sentencePiece.vocabSize() : chars.vocabSize();
     }
 
     public int[] encode(String text) {
-        return bpe != null ? bpe.encodeOrdinary(text) : chars.encode(text);
+        return bpe != null ? bpe.encodeOrdinary(text) : sentencePiece != null ? sentencePiece.encode(text) : chars.encode(text);
+    }
+
+    /** The token a prompt must start with (llama2.c's {@code <s>}); none for the others. */
+    public OptionalInt beginningOfSequence() {
+        return sentencePiece != null ? OptionalInt.of(dev.anvil.model.llama2c.Llama2cTokenizer.BOS) : OptionalInt.empty();
+    }
+
+    /**
+     * Encodes with the tokenizer's special tokens recognised in the text (a chat prompt's
+     * {@code <|im_start|>} becomes its one id); plain {@link #encode} treats them as text.
+     */
+    public int[] encodeWithSpecials(String text) {
+        return bpe != null ? bpe.encode(text, bpe.allSpecialTokens()) : encode(text);
+    }
+
+    /** The id of special token {@code text}, if the tokenizer has it. */
+    public OptionalInt specialTokenId(String text) {
+        Integer id = bpe == null ? null : bpe.specialTokens().get(text);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
     public String decode(int[] ids) {
+        if (sentencePiece != null) return sentencePiece.decode(ids);
         return bpe != null ? bpe.decode(ids) : chars.decode(ids);
     }
 
     /** UTF-8 bytes that token {@code id} stands for (for bits per byte). */
     public int byteLength(int id) {
         if (bpe != null) return bpe.tokenBytes(id).length;
+        if (sentencePiece != null) return sentencePiece.tokenBytes(id).length;
         return chars.decode(new int[] {id}).getBytes(StandardCharsets.UTF_8).length;
     }
 
@@ -98,6 +146,7 @@ public final class TextTokenizer {
      * {@code <|bos|>}/{@code <s>} special if the tokenizer has one; none for character tokenizers.
      */
     public OptionalInt documentSeparator() {
+        if (sentencePiece != null) return OptionalInt.of(dev.anvil.model.llama2c.Llama2cTokenizer.BOS); // TinyStories: <s> starts each story
         if (bpe == null) return OptionalInt.empty();
         for (String s : new String[] {"<|endoftext|>", "<|bos|>", "<|begin_of_text|>", "<s>"}) {
             Integer id = bpe.specialTokens().get(s);
