@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <ol>
  *   <li>Columns of C are cut into chunks (a whole number of NR-wide panels, at most NC columns);
  *       each chunk is one parallel task, so packed B is never duplicated between threads, and
- *       about 4 tasks per thread, handed out by the pool's atomic counter, keep both cores busy
+ *       {@link #TASKS_PER_THREAD} tasks per thread, handed out by the pool's atomic counter, keep both cores busy
  *       when one is slowed down. When there are too few panels for that, rows are split as well
  *       (those tasks then pack the same B chunk, a cost of k·n each, small next to m·n·k).</li>
  *   <li>K is cut into KC-deep slices; a chunk's B slice is packed into NR-wide panels,
@@ -51,7 +51,14 @@ final class GemmBlocked {
     static final int KC = 256;
     /** Widest column chunk: KC × NC floats of packed B (1 MB) stay within a 2 MB L2. */
     static final int NC = 1024;
-    static final int TASKS_PER_THREAD = Integer.getInteger("anvil.gemm.tasksPerThread", 4);
+    /**
+     * Column tasks per thread. More tasks balance better when another process steals a core;
+     * fewer give each task wider chunks, so a strip of A loaded into L1 feeds more panels.
+     * Measured on the quiet 2-core machine (GFLOP/s, 2 threads, medians of 3):
+     * 4 → 1024³ 260, 2048³ 273, 256×2304×768 254, 768×3072×768 281;
+     * 2 → 276, 289, 250, 288; 1 → 275, 288, 189, 220. Override with -Danvil.gemm.tasksPerThread.
+     */
+    static final int TASKS_PER_THREAD = Integer.getInteger("anvil.gemm.tasksPerThread", 2);
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {null, null, new float[MR * NR]});
 
@@ -60,7 +67,7 @@ final class GemmBlocked {
                          float beta, float[] c, int cOff, int ldc) {
         int panels = (n + NR - 1) / NR;
         int threads = pool.threads();
-        // Aim for about 4 tasks per thread so a descheduled thread does not stall the call, but
+        // Aim for TASKS_PER_THREAD tasks per thread so a descheduled thread does not stall the call, but
         // keep chunks at least 2 panels wide so A is not re-streamed for too little work.
         int wantTasks = threads == 1 ? 1 : threads * TASKS_PER_THREAD;
         int colChunks = Math.max((n + NC - 1) / NC, Math.min(wantTasks, panels / 2));
