@@ -181,7 +181,7 @@ public final class CorpusTokenizer {
         boolean gz = name.endsWith(".gz"), zst = name.endsWith(".zst");
         String base = gz ? name.substring(0, name.length() - 3) : zst ? name.substring(0, name.length() - 4) : name;
         try (InputStream raw = Files.newInputStream(file);
-             InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : zst ? new io.airlift.compress.zstd.ZstdInputStream(raw) : raw) {
+             InputStream in = gz ? new GZIPInputStream(raw, 1 << 16) : zst ? new com.github.luben.zstd.ZstdInputStream(raw) : raw) {
             if (base.endsWith(".jsonl") || base.endsWith(".json")) {
                 ObjectMapper json = new ObjectMapper();
                 BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);

@@ -70,7 +70,7 @@ class CorpusTokenizerTest {
     @Test
     void zstdCompressedCleanShards(@TempDir Path dir) throws IOException {
         Path in = dir.resolve("part-00000.jsonl.zst");
-        try (var out = new java.io.PrintStream(new io.airlift.compress.zstd.ZstdOutputStream(Files.newOutputStream(in)), true, java.nio.charset.StandardCharsets.UTF_8)) {
+        try (var out = new java.io.PrintStream(new com.github.luben.zstd.ZstdOutputStream(Files.newOutputStream(in)), true, java.nio.charset.StandardCharsets.UTF_8)) {
             for (int i = 0; i < 50; i++) out.println("{\"id\": \"d" + i + "\", \"text\": \"abc cab " + i % 3 + "\", \"meta\": {}}");
         }
         TextTokenizer chars = TextTokenizer.fitCharacters("abc 012", dir.resolve("tok"));
