@@ -34,11 +34,11 @@ public final class TokenizeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TextTokenizer tok = TextTokenizer.load(tokenizer);
         long t0 = System.nanoTime();
-        var result = new CorpusTokenizer(tok, valFraction, shardTokens).run(inputs, output, fraction -> {
-            int width = 30, done = (int) Math.round(fraction * width);
-            System.err.printf(Locale.ROOT, "\r[%s%s] %5.1f%%", "#".repeat(done), " ".repeat(width - done), 100 * fraction);
-        });
-        System.err.println();
+        // The corpus tokenizer reports a fraction done; the bar counts it in millionths (rate in %/s).
+        ProgressBar bar = ProgressBar.stderr("tokenize", "%", 1e4);
+        var result = new CorpusTokenizer(tok, valFraction, shardTokens).run(inputs, output,
+                fraction -> bar.update(Math.round(fraction * 1e6), 1_000_000));
+        bar.finish();
         System.out.printf(Locale.ROOT, "%,d train tokens (%d shards), %,d val tokens (%d shards), vocabulary %d, in %.1f s → %s%n",
                 result.trainTokens(), result.trainShards(), result.valTokens(), result.valShards(), tok.vocabSize(), (System.nanoTime() - t0) / 1e9, output);
         return 0;
