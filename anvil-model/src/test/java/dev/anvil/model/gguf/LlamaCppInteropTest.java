@@ -82,7 +82,8 @@ class LlamaCppInteropTest {
     void llamaCppTokenizesAndContinuesExactlyAsWeDo(@TempDir Path dir) throws IOException {
         BpeTokenizer tok = tokenizer(shakespeare());
         int eot = tok.specialTokens().get(EOT);
-        // Grouped-query attention (4 query heads over 2 kv heads), head_dim 16, a non-default RoPE base.
+        // Context 64, 2 layers, grouped-query attention (4 query heads over 2 kv heads, head_dim 32),
+        // width 128, SwiGLU hidden 160, a non-default RoPE base, untied output head.
         ModelConfig c = new ModelConfig(ModelConfig.Family.LLAMA, tok.vocabSize(), 64, 2, 4, 2, 128, 160, 50000, 1e-5, false, false);
         Transformer net = new Transformer(c);
         net.initialize(new Rng(7));
@@ -94,12 +95,14 @@ class LlamaCppInteropTest {
         TransformerGguf.write(file, c, net.parameters(), tok);
 
         LlamaModel.setLogger(LogFormat.TEXT, (level, msg) -> { });
-        ModelParameters params = new ModelParameters().setModel(file.toString()).setCtxSize(128).setThreads(2).setGpuLayers(0);
+        ModelParameters params = new ModelParameters().setModel(file.toString()).setCtxSize(c.contextLength()).setThreads(2).setGpuLayers(0);
         try (LlamaModel llama = new LlamaModel(params)) {
             for (String prompt : PROMPTS) {
                 assertThat(llama.encode(prompt)).as("llama.cpp tokens of %s", prompt).containsExactly(tok.encodeOrdinary(prompt));
             }
             int nonTrivial = 0;
+            // The longest prompt plus its continuation must fit the context.
+            for (String prompt : PROMPTS) assertThat(tok.encodeOrdinary(prompt).length + 20).isLessThanOrEqualTo(c.contextLength());
             for (String prompt : PROMPTS) {
                 int[] ours = greedy(net, tok.encodeOrdinary(prompt), 20, eot);
                 String expected = tok.decode(ours);
