@@ -63,7 +63,7 @@ public final class DecodeVsLlamaCpp {
         pattern.preTokenizer().split(b, 0, b.length, (s, e) -> chunks.add(b, s, e - s, 1));
         BpeTokenizer tok = BpeTrainer.train(chunks, BpeTrainerConfig.of(1024, pattern.preTokenizer()), TrainingProgress.NONE).tokenizer();
 
-        ModelConfig config = new ModelConfig(ModelConfig.Family.LLAMA, 32000, 256, 6, 6, 6, 288, 768, 10000, 1e-5, true, false);
+        ModelConfig config = ModelConfig.stories15M();
         if (promptTokens + decodeTokens > config.contextLength()) throw new IllegalArgumentException("prompt + decode tokens exceed the context of 256");
         Transformer net = new Transformer(config);
         net.initialize(new Rng(1));

@@ -33,9 +33,8 @@ public final class DecodeBenchCommand implements Callable<Integer> {
         ModelConfig config;
         ParameterBuffer params;
         switch (model.toLowerCase(Locale.ROOT)) {
-            // llama2.c's TinyStories checkpoints: dim, layers, heads, vocab 32000, context, SwiGLU hidden.
-            case "stories15m" -> config = new ModelConfig(ModelConfig.Family.LLAMA, 32000, 256, 6, 6, 6, 288, 768, 10000, 1e-5, true, false);
-            case "stories110m" -> config = new ModelConfig(ModelConfig.Family.LLAMA, 32000, 1024, 12, 12, 12, 768, 2048, 10000, 1e-5, true, false);
+            case "stories15m" -> config = ModelConfig.stories15M();
+            case "stories110m" -> config = ModelConfig.stories110M();
             default -> config = null;
         }
         if (config != null) {

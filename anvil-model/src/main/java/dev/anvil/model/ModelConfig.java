@@ -90,6 +90,16 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
     }
 
     /** OpenAI's GPT-2 small: 12 layers, 12 heads, 768 wide, 50257 tokens, 1024 positions (124M). */
+    /** llama2.c's TinyStories stories15M shape: dim 288, 6 layers, 6 heads, vocab 32000, context 256, SwiGLU 768, tied head. */
+    public static ModelConfig stories15M() {
+        return new ModelConfig(Family.LLAMA, 32000, 256, 6, 6, 6, 288, 768, 10000, 1e-5, true, false);
+    }
+
+    /** llama2.c's TinyStories stories110M shape: dim 768, 12 layers, 12 heads, vocab 32000, context 1024, SwiGLU 2048, tied head. */
+    public static ModelConfig stories110M() {
+        return new ModelConfig(Family.LLAMA, 32000, 1024, 12, 12, 12, 768, 2048, 10000, 1e-5, true, false);
+    }
+
     public static ModelConfig gpt2Small() {
         return gpt2(50257, 1024, 12, 12, 768, true);
     }
