@@ -191,6 +191,20 @@ public final class Tape {
         return out;
     }
 
+    /** GELU with erf, x·Φ(x): PyTorch's {@code nn.GELU()} (nanoGPT's MLP). */
+    public Var geluErf(Var x) {
+        Var out = output(x.shape(), x);
+        Tensor o = out.value(), in = x.value();
+        Activations.geluErfForward(o.data(), o.offset(), in.data(), in.offset(), x.size());
+        if (out.requiresGrad()) record(() -> {
+            Tensor dOut = out.grad();
+            if (dOut == null) return;
+            Tensor dIn = x.gradForAccumulation(arena);
+            Activations.geluErfBackward(dIn.data(), dIn.offset(), in.data(), in.offset(), dOut.data(), dOut.offset(), x.size());
+        });
+        return out;
+    }
+
     /** SiLU: x·sigmoid(x). */
     public Var silu(Var x) {
         Var out = output(x.shape(), x);

@@ -35,7 +35,8 @@ class ModelReferenceTest {
 
     static Stream<ReferenceModel> models() {
         return Stream.of(
-                new TinyGpt2(96, 48, 4, T),
+                new TinyGpt2(96, 48, 4, T, false),
+                new TinyGpt2(96, 48, 4, T, true),
                 new TinyLlama(100, 64, 4, 2, 128, T));
     }
 

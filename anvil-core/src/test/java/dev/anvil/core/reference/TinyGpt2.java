@@ -2,6 +2,7 @@ package dev.anvil.core.reference;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Activation;
 import dev.anvil.core.autograd.Tape;
 import dev.anvil.core.autograd.Var;
 import dev.anvil.core.random.Rng;
@@ -11,10 +12,11 @@ import java.util.Map;
 
 /**
  * GPT-2 with one block: token + position embedding → LayerNorm → fused qkv (bias) → causal MHA →
- * proj → residual → LayerNorm → fc → GELU(tanh) → proj → residual → final LayerNorm → lm_head tied
- * to the token embedding → cross-entropy.
+ * proj → residual → LayerNorm → fc → GELU → proj → residual → final LayerNorm → lm_head tied
+ * to the token embedding → cross-entropy. GELU is GPT-2's tanh form, or with {@code erfGelu} the
+ * erf form of nanoGPT's {@code nn.GELU()} (libtorch's own gelu on the reference side).
  */
-record TinyGpt2(int vocab, int C, int nHead, int maxT) implements ReferenceModel {
+record TinyGpt2(int vocab, int C, int nHead, int maxT, boolean erfGelu) implements ReferenceModel {
 
     static final float EPS = 1e-5f;
 
@@ -63,7 +65,8 @@ record TinyGpt2(int vocab, int C, int nHead, int maxT) implements ReferenceModel
         x = tape.add(x, tape.linear(y, p.get("h0.attn.c_proj.weight"), p.get("h0.attn.c_proj.bias")));
 
         h = tape.layerNorm(x, p.get("h0.ln_2.weight"), p.get("h0.ln_2.bias"), EPS);
-        h = tape.gelu(tape.linear(h, p.get("h0.mlp.c_fc.weight"), p.get("h0.mlp.c_fc.bias")));
+        Var fc = tape.linear(h, p.get("h0.mlp.c_fc.weight"), p.get("h0.mlp.c_fc.bias"));
+        h = erfGelu ? tape.geluErf(fc) : tape.gelu(fc);
         x = tape.add(x, tape.linear(h, p.get("h0.mlp.c_proj.weight"), p.get("h0.mlp.c_proj.bias")));
 
         x = tape.layerNorm(x, p.get("ln_f.weight"), p.get("ln_f.bias"), EPS);
@@ -86,7 +89,8 @@ record TinyGpt2(int vocab, int C, int nHead, int maxT) implements ReferenceModel
         x = x.add(TorchReference.linear(y, p.get("h0.attn.c_proj.weight"), p.get("h0.attn.c_proj.bias")));
 
         h = TorchReference.layerNorm(x, p.get("h0.ln_2.weight"), p.get("h0.ln_2.bias"), EPS);
-        h = TorchReference.geluTanh(TorchReference.linear(h, p.get("h0.mlp.c_fc.weight"), p.get("h0.mlp.c_fc.bias")));
+        NDArray fc = TorchReference.linear(h, p.get("h0.mlp.c_fc.weight"), p.get("h0.mlp.c_fc.bias"));
+        h = erfGelu ? Activation.gelu(fc) : TorchReference.geluTanh(fc);
         x = x.add(TorchReference.linear(h, p.get("h0.mlp.c_proj.weight"), p.get("h0.mlp.c_proj.bias")));
 
         x = TorchReference.layerNorm(x, p.get("ln_f.weight"), p.get("ln_f.bias"), EPS);
