@@ -3,8 +3,9 @@ package dev.anvil.model;
 /**
  * The shape of a decoder-only transformer. Two families share one record:
  * <ul>
- *   <li>{@link Family#GPT2}: learned positions, LayerNorm, GELU (tanh), biases (optional, as
- *       nanoGPT's {@code bias} flag), tied input/output embeddings by default;</li>
+ *   <li>{@link Family#GPT2}: learned positions, LayerNorm, GELU (GPT-2's tanh form by default, or
+ *       the erf form of nanoGPT's {@code nn.GELU()}), biases (optional, as nanoGPT's {@code bias}
+ *       flag), tied input/output embeddings by default;</li>
  *   <li>{@link Family#LLAMA}: RoPE with {@code ropeTheta}, RMSNorm, SwiGLU MLP, grouped-query
  *       attention ({@code kvHeads} dividing {@code heads}), no biases, embeddings tied only if asked.</li>
  * </ul>
@@ -12,10 +13,48 @@ package dev.anvil.model;
  *
  * @param width       the residual stream width C (d_model)
  * @param hiddenWidth the MLP's inner width (4·C for GPT-2; SwiGLU's hidden size for Llama)
+ * @param activation  the MLP's nonlinearity; the constructor without it takes the family's default
  */
 public record ModelConfig(Family family, int vocabSize, int contextLength, int layers, int heads, int kvHeads,
                           int width, int hiddenWidth, double ropeTheta, double normEps, boolean tiedEmbeddings,
-                          boolean bias) {
+                          boolean bias, Activation activation) {
+
+    /**
+     * The MLP nonlinearity, spelled in config files as {@link #key()}. GPT-2 takes either GELU:
+     * OpenAI's GPT-2 and Hugging Face's {@code gelu_new} use the tanh approximation, PyTorch's
+     * {@code nn.GELU()} (nanoGPT) the erf form x·Φ(x); they differ by up to ~5·10⁻⁴. Llama's MLP is SwiGLU.
+     */
+    public enum Activation {
+        GELU_TANH("gelu_tanh"), GELU("gelu"), SWIGLU("swiglu");
+
+        private final String key;
+
+        Activation(String key) {
+            this.key = key;
+        }
+
+        public String key() {
+            return key;
+        }
+
+        public static Activation parse(String s) {
+            for (Activation a : values()) if (a.key.equals(s)) return a;
+            throw new IllegalArgumentException("model config: activation must be gelu (erf, as torch nn.GELU()), gelu_tanh (GPT-2's) "
+                    + "or swiglu (Llama), got '" + s + "'");
+        }
+
+        /** GPT-2's tanh GELU for GPT-2 (OpenAI's weights and Hugging Face's config), SwiGLU for Llama. */
+        public static Activation defaultFor(Family family) {
+            return family == Family.GPT2 ? GELU_TANH : SWIGLU;
+        }
+    }
+
+    /** A config with the family's default activation (see {@link Activation#defaultFor}). */
+    public ModelConfig(Family family, int vocabSize, int contextLength, int layers, int heads, int kvHeads,
+                       int width, int hiddenWidth, double ropeTheta, double normEps, boolean tiedEmbeddings, boolean bias) {
+        this(family, vocabSize, contextLength, layers, heads, kvHeads, width, hiddenWidth, ropeTheta, normEps, tiedEmbeddings, bias,
+                family == null ? null : Activation.defaultFor(family));
+    }
 
     public enum Family {
         GPT2, LLAMA;
@@ -53,6 +92,11 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
         if (!(normEps > 0)) throw new IllegalArgumentException("model config: norm_eps must be positive, got " + normEps);
         if (family == Family.LLAMA && !(ropeTheta > 0)) throw new IllegalArgumentException("model config: rope_theta must be positive, got " + ropeTheta);
         if (family == Family.LLAMA && bias) throw new IllegalArgumentException("model config: the Llama family has no biases (bias: true)");
+        if (activation == null) throw new IllegalArgumentException("model config: activation is missing");
+        if ((family == Family.LLAMA) != (activation == Activation.SWIGLU)) {
+            throw new IllegalArgumentException("model config: the " + family.name().toLowerCase() + " family has no activation '" + activation.key()
+                    + "' (" + (family == Family.LLAMA ? "Llama's MLP is swiglu" : "GPT-2 takes gelu or gelu_tanh") + ")");
+        }
     }
 
     private static void requirePositive(String field, int v) {
@@ -109,7 +153,11 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
     }
 
     public ModelConfig withVocabSize(int v) {
-        return new ModelConfig(family, v, contextLength, layers, heads, kvHeads, width, hiddenWidth, ropeTheta, normEps, tiedEmbeddings, bias);
+        return new ModelConfig(family, v, contextLength, layers, heads, kvHeads, width, hiddenWidth, ropeTheta, normEps, tiedEmbeddings, bias, activation);
+    }
+
+    public ModelConfig withActivation(Activation a) {
+        return new ModelConfig(family, vocabSize, contextLength, layers, heads, kvHeads, width, hiddenWidth, ropeTheta, normEps, tiedEmbeddings, bias, a);
     }
 
     /** Trainable parameters (tied embeddings counted once). */
@@ -131,8 +179,8 @@ public record ModelConfig(Family family, int vocabSize, int contextLength, int l
 
     /** One line for the console, e.g. {@code gpt2 12L 12H 768C ... 124.4M params}. */
     public String summary() {
-        return String.format("%s %dL %dH%s %dC ff%d vocab %d ctx %d, %.2fM parameters",
+        return String.format("%s %dL %dH%s %dC ff%d%s vocab %d ctx %d, %.2fM parameters",
                 family.name().toLowerCase(), layers, heads, kvHeads != heads ? "/" + kvHeads + "kv" : "", width, hiddenWidth,
-                vocabSize, contextLength, parameterCount() / 1e6);
+                activation == Activation.defaultFor(family) ? "" : " " + activation.key(), vocabSize, contextLength, parameterCount() / 1e6);
     }
 }

@@ -22,7 +22,8 @@ import java.util.Set;
  * n_layer: 4
  * n_head: 4
  * d_model: 128
- * # optional: n_kv_head, d_ff, rope_theta, norm_eps, tie_embeddings, bias
+ * # optional: n_kv_head, d_ff, rope_theta, norm_eps, tie_embeddings, bias,
+ * #           activation (gpt2: gelu_tanh (default) or gelu; llama: swiglu)
  * </pre>
  * or nanochat's dial: {@code family}, {@code depth}, {@code vocab_size}, {@code context_length}
  * (width = 64·depth, head size 128), optionally overriding any explicit field.
@@ -30,7 +31,7 @@ import java.util.Set;
 public final class ModelConfigFiles {
 
     private static final Set<String> FIELDS = Set.of("family", "depth", "vocab_size", "context_length", "n_layer", "n_head",
-            "n_kv_head", "d_model", "d_ff", "rope_theta", "norm_eps", "tie_embeddings", "bias");
+            "n_kv_head", "d_model", "d_ff", "rope_theta", "norm_eps", "tie_embeddings", "bias", "activation");
 
     private ModelConfigFiles() {}
 
@@ -84,10 +85,14 @@ public final class ModelConfigFiles {
                 n.path("rope_theta").asDouble(base.ropeTheta()),
                 n.path("norm_eps").asDouble(base.normEps()),
                 n.path("tie_embeddings").asBoolean(base.tiedEmbeddings()),
-                n.path("bias").asBoolean(base.bias()));
+                n.path("bias").asBoolean(base.bias()),
+                n.hasNonNull("activation") ? ModelConfig.Activation.parse(n.get("activation").asText()) : ModelConfig.Activation.defaultFor(family));
     }
 
-    /** The explicit form of a config (every field spelled out). */
+    /**
+     * The explicit form of a config (every field spelled out, except an activation that is the
+     * family's default: configs and checkpoints written before the field existed stay equal).
+     */
     public static ObjectNode toTree(ModelConfig c) {
         ObjectNode n = new ObjectMapper().createObjectNode();
         n.put("family", c.family().name().toLowerCase());
@@ -102,6 +107,7 @@ public final class ModelConfigFiles {
         n.put("norm_eps", c.normEps());
         n.put("tie_embeddings", c.tiedEmbeddings());
         n.put("bias", c.bias());
+        if (c.activation() != ModelConfig.Activation.defaultFor(c.family())) n.put("activation", c.activation().key());
         return n;
     }
 

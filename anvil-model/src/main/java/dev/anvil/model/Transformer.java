@@ -13,7 +13,7 @@ import java.util.Map;
  * A decoder-only transformer over one flat parameter buffer and a parallel gradient buffer, with
  * its forward pass recorded on a {@link Tape} (the tape provides the backward pass).
  *
- * <p>GPT-2 block:  x += proj(attn(LN₁(x)));  x += proj(GELU(fc(LN₂(x)))).
+ * <p>GPT-2 block:  x += proj(attn(LN₁(x)));  x += proj(GELU(fc(LN₂(x)))), GELU the config's (tanh or erf).
  * Llama block: x += o(attn(RoPE(q(N₁(x))), RoPE(k(N₁(x))), v(N₁(x))));  x += down(silu(gate(N₂(x)))·up(N₂(x))).
  * Attention is causal with scale 1/√head_dim; the output head reuses the token embedding when tied.
  */
@@ -98,7 +98,8 @@ public final class Transformer {
                     .reshape(B, T, C);
             x = tape.add(x, tape.dropout(tape.linear(y, p(l + "attn.c_proj.weight"), b(l + "attn.c_proj.bias")), dropout, siteSeed(seed, 2 * i + 1)));
             h = tape.layerNorm(x, p(l + "ln_2.weight"), b(l + "ln_2.bias"), eps);
-            h = tape.gelu(tape.linear(h, p(l + "mlp.c_fc.weight"), b(l + "mlp.c_fc.bias")));
+            Var fc = tape.linear(h, p(l + "mlp.c_fc.weight"), b(l + "mlp.c_fc.bias"));
+            h = config.activation() == ModelConfig.Activation.GELU ? tape.geluErf(fc) : tape.gelu(fc);
             x = tape.add(x, tape.dropout(tape.linear(h, p(l + "mlp.c_proj.weight"), b(l + "mlp.c_proj.bias")), dropout, siteSeed(seed, 2 * i + 2)));
         }
         x = tape.layerNorm(x, p("ln_f.weight"), b("ln_f.bias"), eps);

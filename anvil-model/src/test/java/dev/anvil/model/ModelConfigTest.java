@@ -71,6 +71,32 @@ class ModelConfigTest {
     }
 
     @Test
+    void activationDefaultsToTheFamilysAndRoundTripsWhenChosen(@TempDir Path dir) throws Exception {
+        assertThat(ModelConfig.gpt2(65, 64, 4, 4, 128, false).activation()).isEqualTo(ModelConfig.Activation.GELU_TANH);
+        assertThat(ModelConfig.llama(65, 64, 2, 4, 2, 64).activation()).isEqualTo(ModelConfig.Activation.SWIGLU);
+
+        Path f = dir.resolve("erf.yaml");
+        Files.writeString(f, "family: gpt2\nvocab_size: 65\ncontext_length: 64\nn_layer: 4\nn_head: 4\nd_model: 128\nbias: false\nactivation: gelu\n");
+        ModelConfig erf = ModelConfigFiles.read(f);
+        assertThat(erf).isEqualTo(ModelConfig.gpt2(65, 64, 4, 4, 128, false).withActivation(ModelConfig.Activation.GELU));
+        assertThat(erf.summary()).contains(" gelu ");
+        Path back = dir.resolve("back.yaml");
+        ModelConfigFiles.write(erf, back);
+        assertThat(ModelConfigFiles.read(back)).isEqualTo(erf);
+
+        // The family's default is not written, so trees of configs from before the field are unchanged.
+        assertThat(ModelConfigFiles.toTree(ModelConfig.gpt2(65, 64, 4, 4, 128, false)).has("activation")).isFalse();
+        assertThat(ModelConfigFiles.toTree(erf).get("activation").asText()).isEqualTo("gelu");
+
+        Path wrongFamily = dir.resolve("w.yaml");
+        Files.writeString(wrongFamily, "family: llama\nvocab_size: 65\ncontext_length: 64\nn_layer: 2\nn_head: 4\nd_model: 64\nactivation: gelu\n");
+        assertThatThrownBy(() -> ModelConfigFiles.read(wrongFamily)).hasMessageContaining("no activation 'gelu'");
+        Path unknown = dir.resolve("u.yaml");
+        Files.writeString(unknown, "family: gpt2\nvocab_size: 65\ncontext_length: 64\nn_layer: 2\nn_head: 4\nd_model: 64\nactivation: relu\n");
+        assertThatThrownBy(() -> ModelConfigFiles.read(unknown)).hasMessageContaining("activation must be gelu").hasMessageContaining("'relu'");
+    }
+
+    @Test
     void unknownOrMissingFieldsAreNamed(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("bad.yaml");
         Files.writeString(f, "family: gpt2\nvocab_size: 65\ncontext_length: 64\nn_layer: 4\nn_heads: 4\nd_model: 128\n");

@@ -20,6 +20,7 @@ class TransformerTest {
         return Stream.of(
                 ModelConfig.gpt2(23, 8, 2, 2, 16, true),
                 ModelConfig.gpt2(23, 8, 2, 2, 16, false),
+                ModelConfig.gpt2(23, 8, 2, 2, 16, false).withActivation(ModelConfig.Activation.GELU),
                 ModelConfig.llama(23, 8, 2, 4, 2, 16),
                 new ModelConfig(ModelConfig.Family.LLAMA, 23, 8, 1, 2, 1, 16, 32, 500000, 1e-6, true, false));
     }

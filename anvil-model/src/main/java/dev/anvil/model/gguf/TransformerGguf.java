@@ -56,6 +56,12 @@ public final class TransformerGguf {
      */
     public static void write(Path file, ModelConfig c, ParameterBuffer params, BpeTokenizer tokenizer, Gguf.TensorType matrixType) throws IOException {
         boolean gpt2 = c.family() == ModelConfig.Family.GPT2;
+        if (gpt2 && c.activation() != ModelConfig.Activation.GELU_TANH) {
+            // llama.cpp's gpt2 graph always applies ggml_gelu, the tanh approximation, and GGUF has no key to say otherwise.
+            throw new IllegalArgumentException("GGUF export: this GPT-2 uses activation '" + c.activation().key()
+                    + "' (erf GELU), but GGUF's gpt2 architecture means GPT-2's tanh GELU and has no key for another; "
+                    + "export it as a Hugging Face directory (activation_function \"gelu\") or train with activation: gelu_tanh");
+        }
         if (gpt2 && !c.bias()) {
             // llama.cpp's gpt2 graph requires every bias: write zeros (the same function) and mark them for import.
             ModelConfig biased = withBias(c, true);
@@ -192,7 +198,7 @@ public final class TransformerGguf {
 
     private static ModelConfig withBias(ModelConfig c, boolean bias) {
         return new ModelConfig(c.family(), c.vocabSize(), c.contextLength(), c.layers(), c.heads(), c.kvHeads(), c.width(), c.hiddenWidth(),
-                c.ropeTheta(), c.normEps(), c.tiedEmbeddings(), bias);
+                c.ropeTheta(), c.normEps(), c.tiedEmbeddings(), bias, c.activation());
     }
 
     /** Copies every tensor of {@code to}'s layout that {@code from} also has. */

@@ -60,7 +60,8 @@ public final class HuggingFaceDirectory {
             config.put("n_layer", c.layers());
             config.put("n_head", c.heads());
             config.put("n_inner", c.hiddenWidth());
-            config.put("activation_function", "gelu_new");
+            // transformers' names: "gelu_new" is GPT-2's tanh form, "gelu" the erf form (torch nn.GELU()).
+            config.put("activation_function", c.activation() == ModelConfig.Activation.GELU ? "gelu" : "gelu_new");
             config.put("layer_norm_epsilon", c.normEps());
             config.put("tie_word_embeddings", c.tiedEmbeddings());
             if (!c.bias()) config.put("anvil_bias", false);
@@ -151,15 +152,18 @@ public final class HuggingFaceDirectory {
         switch (type) {
             case "gpt2" -> {
                 String act = n.path("activation_function").asText("gelu_new");
-                if (!act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh")) {
-                    throw new IllegalArgumentException("GPT-2 activation '" + act + "' is not supported (supported: gelu_new)");
-                }
+                ModelConfig.Activation activation = switch (act) {
+                    case "gelu_new", "gelu_pytorch_tanh" -> ModelConfig.Activation.GELU_TANH;
+                    case "gelu" -> ModelConfig.Activation.GELU;
+                    default -> throw new IllegalArgumentException("GPT-2 activation '" + act
+                            + "' is not supported (supported: gelu_new and gelu_pytorch_tanh, GPT-2's tanh form; gelu, the erf form)");
+                };
                 int width = req(n, "n_embd");
                 int inner = n.hasNonNull("n_inner") ? n.get("n_inner").asInt() : 4 * width;
                 int heads = req(n, "n_head");
                 return new ModelConfig(ModelConfig.Family.GPT2, req(n, "vocab_size"), req(n, "n_positions"), req(n, "n_layer"), heads, heads,
                         width, inner, 0, n.path("layer_norm_epsilon").asDouble(1e-5), n.path("tie_word_embeddings").asBoolean(true),
-                        n.path("anvil_bias").asBoolean(true));
+                        n.path("anvil_bias").asBoolean(true), activation);
             }
             case "llama" -> {
                 String act = n.path("hidden_act").asText("silu");
@@ -188,7 +192,7 @@ public final class HuggingFaceDirectory {
 
     private static ModelConfig withBias(ModelConfig c, boolean bias) {
         return new ModelConfig(c.family(), c.vocabSize(), c.contextLength(), c.layers(), c.heads(), c.kvHeads(), c.width(), c.hiddenWidth(),
-                c.ropeTheta(), c.normEps(), c.tiedEmbeddings(), bias);
+                c.ropeTheta(), c.normEps(), c.tiedEmbeddings(), bias, c.activation());
     }
 
     /** Copies every tensor of {@code from} that {@code to} also has (same name and size); the rest of {@code to} is left as it is. */

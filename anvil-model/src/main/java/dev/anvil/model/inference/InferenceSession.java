@@ -216,7 +216,8 @@ public final class InferenceSession {
             if (config.family() == ModelConfig.Family.GPT2) {
                 LayerNorm.forward(normed, 0, null, 0, null, 0, x, 0, w.norm2.data(), w.norm2.offset(), data(w.norm2Bias), off(w.norm2Bias), rows, C, eps);
                 linear(hidden, normed, w.fc, w.fcBias, rows, C, F);
-                Activations.geluForward(hidden, 0, hidden, 0, rows * F);
+                if (config.activation() == ModelConfig.Activation.GELU) Activations.geluErfForward(hidden, 0, hidden, 0, rows * F);
+                else Activations.geluForward(hidden, 0, hidden, 0, rows * F);
             } else {
                 RmsNorm.forward(normed, 0, null, 0, x, 0, w.norm2.data(), w.norm2.offset(), rows, C, eps);
                 linear(hidden, normed, w.gate, null, rows, C, F);

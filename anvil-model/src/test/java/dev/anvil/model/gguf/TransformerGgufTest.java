@@ -155,6 +155,16 @@ class TransformerGgufTest {
     }
 
     @Test
+    void erfGeluGpt2IsRefusedBecauseGgufsGpt2MeansTanhGelu(@TempDir Path dir) {
+        ModelConfig c = new ModelConfig(ModelConfig.Family.GPT2, 320, 24, 2, 2, 2, 32, 128, 0, 1e-5, true, false)
+                .withActivation(ModelConfig.Activation.GELU);
+        Path file = dir.resolve("erf.gguf");
+        assertThatThrownBy(() -> TransformerGguf.write(file, c, model(c).parameters(), tokenizer(SplitPattern.GPT2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("activation 'gelu'").hasMessageContaining("Hugging Face");
+        assertThat(file).doesNotExist();
+    }
+
+    @Test
     void fileLayoutFollowsTheSpec(@TempDir Path dir) throws IOException {
         ModelConfig c = ModelConfig.llama(320, 16, 1, 2, 1, 16);
         Path file = dir.resolve("m.gguf");

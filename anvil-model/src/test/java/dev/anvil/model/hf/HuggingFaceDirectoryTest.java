@@ -24,6 +24,7 @@ class HuggingFaceDirectoryTest {
         return List.of(
                 ModelConfig.gpt2(40, 16, 2, 2, 16, true),
                 ModelConfig.gpt2(40, 16, 2, 2, 16, false),
+                ModelConfig.gpt2(40, 16, 2, 2, 16, false).withActivation(ModelConfig.Activation.GELU),
                 ModelConfig.llama(40, 16, 2, 4, 2, 32),
                 new ModelConfig(ModelConfig.Family.LLAMA, 40, 16, 1, 2, 1, 16, 32, 500000, 1e-6, true, false));
     }
@@ -42,6 +43,9 @@ class HuggingFaceDirectoryTest {
             assertThat(out.resolve("tokenizer_config.json")).exists();
             var config = new ObjectMapper().readTree(out.resolve("config.json").toFile());
             assertThat(config.get("architectures").get(0).asText()).isEqualTo(c.family() == ModelConfig.Family.GPT2 ? "GPT2LMHeadModel" : "LlamaForCausalLM");
+            if (c.family() == ModelConfig.Family.GPT2) {
+                assertThat(config.get("activation_function").asText()).isEqualTo(c.activation() == ModelConfig.Activation.GELU ? "gelu" : "gelu_new");
+            }
 
             HuggingFaceDirectory.Loaded back = HuggingFaceDirectory.read(out);
             assertThat(back.config()).isEqualTo(c);

@@ -19,6 +19,7 @@ class InferenceSessionTest {
         return Stream.of(
                 ModelConfig.gpt2(37, 24, 2, 2, 16, true),
                 ModelConfig.gpt2(37, 24, 2, 4, 32, false),
+                ModelConfig.gpt2(37, 24, 2, 4, 32, false).withActivation(ModelConfig.Activation.GELU),
                 ModelConfig.llama(37, 24, 2, 4, 2, 32),
                 ModelConfig.llama(37, 24, 2, 8, 1, 64), // 8 query heads per K/V head: the lane-layout attention path for prefill
                 new ModelConfig(ModelConfig.Family.LLAMA, 37, 24, 1, 2, 1, 16, 32, 500000, 1e-6, true, false));
