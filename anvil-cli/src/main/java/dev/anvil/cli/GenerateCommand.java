@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Completes a prompt with a trained model (a run directory or one of its checkpoints), streaming the text to stdout.",
         footer = {"", "Examples:", "  bin/anvil generate --model runs/shakespeare-char --prompt \"ROMEO:\"",
-                "  bin/anvil generate --model stories15M.bin --prompt \"Once upon\" --temperature 0 --stats",
+                "  bin/anvil generate --model stories15M.bin --prompt \"Once upon\" --stats",
                 "  bin/anvil generate --model model.gguf --prompt \"Hello\" --seed 1 --json"})
 public final class GenerateCommand implements Callable<Integer> {
 
