@@ -119,4 +119,47 @@ class EvalCommandTest {
         assertThat(junk.exit()).isEqualTo(1);
         assertThat(junk.err()).contains("junk.bin: bad header");
     }
+
+    @Test
+    void trainingsValidationLossIsWhatEvalReportsForTheSameWindows(@TempDir Path dir) throws Exception {
+        StringBuilder corpus = new StringBuilder();
+        String[] words = {"the", "king", "queen", "speak", "lord", "good", "night", "my", "thou", "art"};
+        dev.anvil.core.random.Rng rng = new dev.anvil.core.random.Rng(3);
+        for (int i = 0; i < 3000; i++) corpus.append(words[rng.nextInt(words.length)]).append(i % 7 == 6 ? ".\n" : " ");
+        Path text = dir.resolve("corpus.txt");
+        Files.writeString(text, corpus);
+        Path recipe = dir.resolve("tiny.yaml");
+        Files.writeString(recipe, """
+                model: {family: gpt2, n_layer: 2, n_head: 2, d_model: 32, context_length: 32, bias: true}
+                data: {val_fraction: 0.1, order: random}
+                train: {batch_size: 4, seq_len: 32, grad_accum: 1, max_steps: 6, lr: 3.0e-3, warmup_steps: 2, seed: 5,
+                        log_interval: 1, measure_gemm_ceiling: false}
+                eval: {interval: 3, batches: 3, sample_interval: 0, sample_tokens: 0}
+                checkpoint: {interval: 3, keep: 2}
+                """);
+        Path runDir = dir.resolve("run");
+        var train = run("train", "--config", recipe.toString(), "--data", text.toString(), "--output", runDir.toString(), "--json");
+        assertThat(train.exit()).as(train.err()).isZero();
+        JsonNode summary = JSON.readTree(train.out());
+        assertThat(summary.get("steps").asLong()).isEqualTo(6);
+        assertThat(summary.get("run_dir").asText()).isEqualTo(runDir.toString());
+        for (String line : train.err().strip().lines().toList()) {
+            assertThat(JSON.readTree(line).get("type").asText()).as(line).isIn("log", "progress");
+        }
+        assertThat(train.err()).contains("val loss");
+
+        // The same windows: B = 4 windows of T = 32 tokens, eval.batches × B × T tokens from the start of the val shards.
+        var eval = run("eval", "--model", runDir.toString(), "--data", runDir.resolve("data").toString(), "--batch-size", "4",
+                "--max-tokens", String.valueOf(3 * 4 * 32), "--json");
+        assertThat(eval.exit()).as(eval.err()).isZero();
+        JsonNode total = JSON.readTree(eval.out()).get("total");
+        assertThat(total.get("tokens").asLong()).isEqualTo(3 * 4 * 32);
+        assertThat(total.get("loss").asDouble()).isCloseTo(summary.get("val_loss").asDouble(), within(1e-6));
+        assertThat(total.get("bits_per_byte").asDouble()).isCloseTo(summary.get("val_bits_per_byte").asDouble(), within(1e-6));
+
+        var quiet = run("train", "--config", recipe.toString(), "--data", text.toString(), "--output", dir.resolve("run2").toString(), "--quiet");
+        assertThat(quiet.exit()).as(quiet.err()).isZero();
+        assertThat(quiet.err()).isEmpty();
+        assertThat(quiet.out().strip().lines()).hasSize(2).first().asString().startsWith("6 steps, train loss");
+    }
 }
