@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
 /** {@code anvil chat}: an interactive conversation in the terminal. */
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = "Chats with a model in the terminal: /reset clears the history, /system TEXT sets the system prompt, /exit quits; "
-                + "Ctrl-C stops the current answer.")
+                + "Ctrl-C stops the current answer. Interactive, so --json is not supported.",
+        footer = {"", "Examples:", "  bin/anvil chat --model runs/my-sft-run", "  bin/anvil chat --model model.gguf --system \"Be terse.\" --temperature 0.3"})
 public final class ChatCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "A run, checkpoint or Hugging Face directory, or a .gguf file.")
@@ -50,6 +51,8 @@ public final class ChatCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (Output.json()) throw new UsageException("chat is interactive and has no --json form; use `anvil generate --json` for one completion");
+        if (maxTokens < 1) throw new UsageException("--max-tokens must be positive, got " + maxTokens);
         TrainedModel m = TrainedModel.load(model);
         ChatTemplate chat = template != null ? ChatTemplate.parse(template) : storedTemplate(model);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package dev.anvil.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anvil.data.exec.LocalExecutor;
 import dev.anvil.data.pipeline.Pipeline;
 import dev.anvil.data.pipeline.PipelineYaml;
@@ -18,16 +19,19 @@ import picocli.CommandLine.Parameters;
 /** {@code anvil data ...}: turn raw corpora into clean, deduplicated {@code jsonl.zst} shards. */
 @Command(name = "data", mixinStandardHelpOptions = true,
         description = "Clean, filter, deduplicate and shard a raw text corpus (text, JSONL, e-mail, HTML; gzip/zstd).",
-        subcommands = {DataCommand.Clean.class, DataCommand.Run.class})
+        subcommands = {DataCommand.Clean.class, DataCommand.Run.class},
+        footer = {"", "Examples:", "  bin/anvil data clean --input raw/ --output clean/", "  bin/anvil data run pipeline.yaml --json"})
 public final class DataCommand {
 
     /** The default pipeline over the given inputs. */
     @Command(name = "clean", mixinStandardHelpOptions = true,
-            description = "Run the default pipeline: normalize, language id, Gopher/C4/FineWeb quality filters, PII redaction, exact + MinHash dedup.")
+            description = "Run the default pipeline: normalize, language id, Gopher/C4/FineWeb quality filters, PII redaction, exact + MinHash dedup.",
+            footer = {"", "Examples:", "  bin/anvil data clean --input raw/ --output clean/",
+                    "  bin/anvil data clean --input mails/ --format email --output clean/"})
     static final class Clean implements Callable<Integer> {
         @Option(names = "--input", required = true, arity = "1..*", paramLabel = "PATH", description = "Input files or directories (walked recursively).")
         List<Path> inputs;
-        @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory for shards and stats.json.")
+        @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Output directory for shards and stats.json.")
         Path output;
         @Option(names = "--format", paramLabel = "FORMAT", description = "Force the input format: text, paragraphs, lines, jsonl, email, html (default: detect per file).")
         String format;
@@ -43,7 +47,7 @@ public final class DataCommand {
         @Override
         public Integer call() throws IOException {
             for (Path p : inputs) if (!Files.exists(p)) throw new IllegalArgumentException("--input: no such file or directory: " + p);
-            if (shardMb <= 0) throw new IllegalArgumentException("--shard-mb must be positive, got " + shardMb);
+            if (shardMb <= 0) throw new UsageException("--shard-mb must be positive, got " + shardMb);
             InputFormat f = format == null || format.equalsIgnoreCase("auto") ? null : InputFormat.parse(format);
             Pipeline p = Pipeline.defaults(inputs, output).withReader(new ReaderOptions(f, textField, idField))
                     .withShardBytes((long) (shardMb * (1 << 20))).withThreads(TokenizerCommand.threads());
@@ -53,7 +57,8 @@ public final class DataCommand {
     }
 
     /** A pipeline from a YAML file. */
-    @Command(name = "run", mixinStandardHelpOptions = true, description = "Run a pipeline defined in a YAML file (validated before any work starts).")
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Run a pipeline defined in a YAML file (validated before any work starts).",
+            footer = {"", "Examples:", "  bin/anvil data run pipeline.yaml", "  bin/anvil data run pipeline.yaml --quiet --json > result.json"})
     static final class Run implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "PIPELINE.yaml", description = "The pipeline file.")
         Path file;
@@ -83,11 +88,16 @@ public final class DataCommand {
         };
         LocalExecutor.Result r = new LocalExecutor(p, progress).run();
         bar.finish();
-        System.out.print(r.stats().summaryTable());
-        List<BadInput> bad = r.stats().badInput;
-        for (int i = 0; i < Math.min(10, bad.size()); i++) System.out.println("  bad input: " + bad.get(i));
-        if (bad.size() > 10) System.out.println("  ... " + (bad.size() - 10) + " more in stats.json");
-        System.out.printf("%d shards in %s (%d of %d tasks were already done)%n", r.shards().size(), p.output(), r.tasksResumed(), r.tasks());
+        ObjectNode json = Output.object().put("output", p.output().toString()).put("shards", r.shards().size())
+                .put("tasks", r.tasks()).put("tasks_resumed", r.tasksResumed());
+        json.set("stats", Output.JSON.valueToTree(r.stats().toMap()));
+        Output.result(json, () -> {
+            System.out.print(r.stats().summaryTable());
+            List<BadInput> bad = r.stats().badInput;
+            for (int i = 0; i < Math.min(10, bad.size()); i++) System.out.println("  bad input: " + bad.get(i));
+            if (bad.size() > 10) System.out.println("  ... " + (bad.size() - 10) + " more in stats.json");
+            System.out.printf("%d shards in %s (%d of %d tasks were already done)%n", r.shards().size(), p.output(), r.tasksResumed(), r.tasks());
+        });
         return 0;
     }
 }

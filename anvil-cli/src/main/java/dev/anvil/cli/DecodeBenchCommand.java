@@ -17,7 +17,9 @@ import java.util.concurrent.Callable;
 
 /** {@code anvil bench decode}: prefill and single-token decode speed through the KV cache. */
 @Command(name = "decode", mixinStandardHelpOptions = true,
-        description = "Times prompt processing (prefill) and token-by-token decoding with the KV cache; prints tokens/s, time to first token and weight bandwidth.")
+        description = "Times prompt processing (prefill) and token-by-token decoding with the KV cache; prints tokens/s, time to first token and weight bandwidth.",
+        footer = {"", "Examples:", "  bin/anvil bench decode --model stories15m --prompt-tokens 128 --threads 2",
+                "  bin/anvil bench decode --model stories15M.bin --runs 5 --json"})
 public final class DecodeBenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "PATH|SHAPE",
@@ -30,6 +32,7 @@ public final class DecodeBenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (promptTokens < 1 || decodeTokens < 1 || runs < 1) throw new UsageException("--prompt-tokens, --decode-tokens and --runs must be positive");
         ModelConfig config;
         ParameterBuffer params;
         switch (model.toLowerCase(Locale.ROOT)) {
@@ -51,11 +54,10 @@ public final class DecodeBenchCommand implements Callable<Integer> {
             config = m.config();
             params = m.parameters();
         }
-        if (promptTokens < 1 || decodeTokens < 1 || runs < 1) throw new IllegalArgumentException("--prompt-tokens, --decode-tokens and --runs must be positive");
         if (promptTokens + decodeTokens > config.contextLength()) {
-            throw new IllegalArgumentException("--prompt-tokens + --decode-tokens = " + (promptTokens + decodeTokens) + " exceed the context of " + config.contextLength());
+            throw new UsageException("--prompt-tokens + --decode-tokens = " + (promptTokens + decodeTokens) + " exceed the context of " + config.contextLength());
         }
-        System.out.printf(Locale.ROOT, "%s; prompt %d, decode %d tokens, %d threads%n", config.summary(), promptTokens, decodeTokens, ComputePool.shared().threads());
+        Output.log().printf(Locale.ROOT, "%s; prompt %d, decode %d tokens, %d threads%n", config.summary(), promptTokens, decodeTokens, ComputePool.shared().threads());
         InferenceSession session = new InferenceSession(config, params, config.contextLength(), Math.min(promptTokens, 512));
         Rng rng = new Rng(2);
         int[] prompt = new int[promptTokens];
@@ -80,9 +82,16 @@ public final class DecodeBenchCommand implements Callable<Integer> {
         // Each decoded token reads every weight once (the tied embedding table only as the output head).
         double weightBytes = 4.0 * (params.data().length - (config.tiedEmbeddings() ? 0 : (long) config.vocabSize() * config.width())
                 - (config.family() == ModelConfig.Family.GPT2 ? (long) config.contextLength() * config.width() : 0));
-        System.out.printf(Locale.ROOT, "prefill %.1f tokens/s (time to first token %.1f ms)%n", promptTokens / p, p * 1e3);
-        System.out.printf(Locale.ROOT, "decode  %.1f tokens/s (%.2f ms/token), weights %.1f MB/token → %.2f GB/s%n",
-                decodeRate, d * 1e3 / decodeTokens, weightBytes / 1e6, weightBytes * decodeRate / 1e9);
+        Output.result(Output.object().put("model", config.summary()).put("threads", ComputePool.shared().threads())
+                        .put("prompt_tokens", promptTokens).put("decode_tokens", decodeTokens).put("runs", runs)
+                        .put("prefill_tokens_per_second", promptTokens / p).put("time_to_first_token_ms", p * 1e3)
+                        .put("decode_tokens_per_second", decodeRate).put("weight_bytes_per_token", weightBytes)
+                        .put("bandwidth_gb_per_second", weightBytes * decodeRate / 1e9),
+                () -> {
+                    System.out.printf(Locale.ROOT, "prefill %.1f tokens/s (time to first token %.1f ms)%n", promptTokens / p, p * 1e3);
+                    System.out.printf(Locale.ROOT, "decode  %.1f tokens/s (%.2f ms/token), weights %.1f MB/token → %.2f GB/s%n",
+                            decodeRate, d * 1e3 / decodeTokens, weightBytes / 1e6, weightBytes * decodeRate / 1e9);
+                });
         return 0;
     }
 

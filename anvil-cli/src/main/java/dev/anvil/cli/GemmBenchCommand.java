@@ -1,11 +1,8 @@
 package dev.anvil.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anvil.core.compute.ComputePool;
 import dev.anvil.core.kernels.Gemm;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -13,22 +10,22 @@ import picocli.CommandLine.Option;
 
 /** {@code anvil bench gemm}: median GFLOP/s of SGEMM at one shape. */
 @Command(name = "gemm", mixinStandardHelpOptions = true,
-        description = "Times C = A·B (or a transposed layout) and prints the median GFLOP/s.")
+        description = "Times C = A·B (or a transposed layout) and prints the median GFLOP/s.",
+        footer = {"", "Examples:", "  bin/anvil bench gemm --m 1024 --n 1024 --k 1024", "  bin/anvil bench gemm --m 256 --n 2304 --k 768 --layout NT --threads 2 --json"})
 public final class GemmBenchCommand implements Callable<Integer> {
 
     @Option(names = "--m", defaultValue = "1024", description = "Rows of C (default: ${DEFAULT-VALUE}).") int m;
     @Option(names = "--n", defaultValue = "1024", description = "Columns of C (default: ${DEFAULT-VALUE}).") int n;
     @Option(names = "--k", defaultValue = "1024", description = "Inner dimension (default: ${DEFAULT-VALUE}).") int k;
     @Option(names = "--layout", defaultValue = "NN", description = "NN (A·B), NT (A·Bᵀ) or TN (Aᵀ·B) (default: ${DEFAULT-VALUE}).") String layout;
-    @Option(names = "--repeats", defaultValue = "15", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).") int repeats;
+    @Option(names = {"--runs", "--repeats"}, defaultValue = "15", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).") int repeats;
     @Option(names = "--warmup-seconds", defaultValue = "2", description = "JIT warm-up time (default: ${DEFAULT-VALUE}).") double warmupSeconds;
-    @Option(names = "--json", description = "Print one JSON object instead of a sentence.") boolean json;
 
     @Override
     public Integer call() throws Exception {
-        if (m < 1 || n < 1 || k < 1) throw new IllegalArgumentException("--m, --n and --k must be positive, got " + m + "×" + n + "×" + k);
-        if (repeats < 1) throw new IllegalArgumentException("--repeats must be positive, got " + repeats);
-        boolean ta = switch (layout.toUpperCase()) { case "NN", "NT" -> false; case "TN" -> true; default -> throw new IllegalArgumentException("--layout must be NN, NT or TN, got " + layout); };
+        if (m < 1 || n < 1 || k < 1) throw new UsageException("--m, --n and --k must be positive, got " + m + "×" + n + "×" + k);
+        if (repeats < 1) throw new UsageException("--runs must be positive, got " + repeats);
+        boolean ta = switch (layout.toUpperCase()) { case "NN", "NT" -> false; case "TN" -> true; default -> throw new UsageException("--layout must be NN, NT or TN, got " + layout); };
         boolean tb = layout.equalsIgnoreCase("NT");
         ComputePool pool = ComputePool.shared();
         SplittableRandom rng = new SplittableRandom(42);
@@ -48,15 +45,10 @@ public final class GemmBenchCommand implements Callable<Integer> {
         Arrays.sort(seconds);
         double median = seconds[repeats / 2];
         double gflops = 2.0 * m * n * k / median / 1e9;
-        if (json) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("m", m); out.put("n", n); out.put("k", k); out.put("layout", layout.toUpperCase());
-            out.put("threads", pool.threads()); out.put("median_ms", median * 1e3); out.put("gflops", gflops);
-            System.out.println(new ObjectMapper().writeValueAsString(out));
-        } else {
-            System.out.printf("sgemm %s %d×%d×%d on %d threads: %.1f GFLOP/s (median of %d, %.3f ms)%n",
-                    layout.toUpperCase(), m, n, k, pool.threads(), gflops, repeats, median * 1e3);
-        }
+        Output.result(Output.object().put("m", m).put("n", n).put("k", k).put("layout", layout.toUpperCase()).put("threads", pool.threads())
+                        .put("median_ms", median * 1e3).put("gflops", gflops),
+                () -> System.out.printf("sgemm %s %d×%d×%d on %d threads: %.1f GFLOP/s (median of %d, %.3f ms)%n",
+                        layout.toUpperCase(), m, n, k, pool.threads(), gflops, repeats, median * 1e3));
         return 0;
     }
 }

@@ -17,7 +17,10 @@ import java.util.concurrent.Callable;
 
 /** {@code anvil generate}: complete a prompt with a trained model, streaming the text. */
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = "Completes a prompt with a trained model (a run directory or one of its checkpoints), streaming the text to stdout.")
+        description = "Completes a prompt with a trained model (a run directory or one of its checkpoints), streaming the text to stdout.",
+        footer = {"", "Examples:", "  bin/anvil generate --model runs/shakespeare-char --prompt \"ROMEO:\"",
+                "  bin/anvil generate --model stories15M.bin --prompt \"Once upon\" --stats",
+                "  bin/anvil generate --model model.gguf --prompt \"Hello\" --seed 1 --json"})
 public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "PATH",
@@ -65,9 +68,15 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        TrainedModel m = TrainedModel.load(model);
+        if (maxTokens < 1) throw new UsageException("--max-tokens must be positive, got " + maxTokens);
         long s = seed != null ? seed : System.nanoTime() ^ System.identityHashCode(this);
-        SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, s);
+        SamplingParams sampling;
+        try {
+            sampling = new SamplingParams(temperature, topK, topP, minP, repetitionPenalty, presencePenalty, frequencyPenalty, s);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        TrainedModel m = TrainedModel.load(model);
         Set<Integer> stopTokens = m.tokenizer().documentSeparator().isPresent() ? Set.of(m.tokenizer().documentSeparator().getAsInt()) : Set.of();
         GenerationConfig config = new GenerationConfig(sampling, maxTokens, stopTokens, stop);
 
@@ -83,22 +92,34 @@ public final class GenerateCommand implements Callable<Integer> {
                     + m.config().contextLength() + " tokens; shorten the prompt");
         }
         if (ids.length == 0) throw new IllegalArgumentException("the prompt is empty");
-        // UTF-8 whatever the platform encoding, flushed per token so the text streams.
+        // UTF-8 whatever the platform encoding, flushed per token so the text streams (not in JSON mode: one object at the end).
+        boolean stream = !Output.json();
         PrintStream sink = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        if (echo) sink.print(prompt);
+        if (echo && stream) sink.print(prompt);
         Generator generator = new Generator(new InferenceSession(m.config(), m.parameters()), m.tokenizer()::decode,
                 Math.min(m.tokenizer().vocabSize(), m.config().vocabSize()));
         Generator.Result r = generator.generate(ids, config, (token, text) -> {
+            if (!stream) return;
             sink.print(text);
             sink.flush();
         });
-        sink.println();
-        sink.flush();
-        if (stats) {
-            int n = r.tokens().length;
+        int n = r.tokens().length;
+        double prefillRate = r.promptTokens() / (r.prefillNanos() / 1e9), decodeRate = n > 1 ? (n - 1) / (r.decodeNanos() / 1e9) : 0.0;
+        String stopReason = r.stopReason().name().toLowerCase(java.util.Locale.ROOT);
+        if (stream) {
+            sink.println();
+            sink.flush();
+        } else {
+            var json = Output.object().put("model", m.checkpoint().toString()).put("text", echo ? prompt + r.text() : r.text())
+                    .put("prompt_tokens", r.promptTokens()).put("generated_tokens", n).put("stop_reason", stopReason)
+                    .put("time_to_first_token_ms", r.prefillNanos() / 1e6).put("prefill_tokens_per_second", prefillRate)
+                    .put("decode_tokens_per_second", decodeRate);
+            if (m.step() >= 0) json.put("step", m.step());
+            Output.result(json, () -> {});
+        }
+        if (stats && stream) {
             System.err.printf("%s step %d: prompt %d tokens, %.1f ms to first token (%.1f tokens/s prefill); %d tokens generated, %.1f tokens/s decode; stop: %s%n",
-                    m.checkpoint(), m.step(), r.promptTokens(), r.prefillNanos() / 1e6, r.promptTokens() / (r.prefillNanos() / 1e9),
-                    n, n > 1 ? (n - 1) / (r.decodeNanos() / 1e9) : 0.0, r.stopReason().name().toLowerCase());
+                    m.checkpoint(), m.step(), r.promptTokens(), r.prefillNanos() / 1e6, prefillRate, n, decodeRate, stopReason);
         }
         return 0;
     }

@@ -12,7 +12,9 @@ import java.util.concurrent.Callable;
 
 /** {@code anvil tokenize}: text → llm.c token shards (train/val). */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
-        description = "Encodes text files (.txt, .jsonl with a \"text\" field; optionally .gz) into llm.c-format token shards train_*.bin / val_*.bin.")
+        description = "Encodes text files (.txt, .jsonl with a \"text\" field; optionally .gz) into llm.c-format token shards train_*.bin / val_*.bin.",
+        footer = {"", "Examples:", "  bin/anvil tokenize --tokenizer tok/ --input input.txt --output shards/",
+                "  bin/anvil tokenize --tokenizer tok/ --input clean/*.zst --output shards/"})
 public final class TokenizeCommand implements Callable<Integer> {
 
     @Option(names = "--tokenizer", required = true, paramLabel = "DIR", description = "Tokenizer directory or file (tokenizer.json: BPE, or a char/byte tokenizer).")
@@ -21,7 +23,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE", description = "Input text files, in order.")
     List<Path> inputs;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "Output directory for the shards.")
+    @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Output directory for the shards.")
     Path output;
 
     @Option(names = "--val-fraction", defaultValue = "0.1", description = "Held-out fraction, taken from the end of the input (default: ${DEFAULT-VALUE}).")
@@ -32,6 +34,8 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!(valFraction >= 0 && valFraction < 1)) throw new UsageException("--val-fraction must be in [0, 1), got " + valFraction);
+        if (shardTokens < 1) throw new UsageException("--shard-tokens must be positive, got " + shardTokens);
         TextTokenizer tok = TextTokenizer.load(tokenizer);
         long t0 = System.nanoTime();
         // The corpus tokenizer reports a fraction done; the bar counts it in millionths (rate in %/s).
@@ -39,8 +43,11 @@ public final class TokenizeCommand implements Callable<Integer> {
         var result = new CorpusTokenizer(tok, valFraction, shardTokens).run(inputs, output,
                 fraction -> bar.update(Math.round(fraction * 1e6), 1_000_000));
         bar.finish();
-        System.out.printf(Locale.ROOT, "%,d train tokens (%d shards), %,d val tokens (%d shards), vocabulary %d, in %.1f s → %s%n",
-                result.trainTokens(), result.trainShards(), result.valTokens(), result.valShards(), tok.vocabSize(), (System.nanoTime() - t0) / 1e9, output);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Output.result(Output.object().put("output", output.toString()).put("train_tokens", result.trainTokens()).put("train_shards", result.trainShards())
+                        .put("val_tokens", result.valTokens()).put("val_shards", result.valShards()).put("vocab_size", tok.vocabSize()).put("seconds", seconds),
+                () -> System.out.printf(Locale.ROOT, "%,d train tokens (%d shards), %,d val tokens (%d shards), vocabulary %d, in %.1f s → %s%n",
+                        result.trainTokens(), result.trainShards(), result.valTokens(), result.valShards(), tok.vocabSize(), seconds, output));
         return 0;
     }
 }

@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
 /** {@code anvil tokenizer ...}: train, encode, decode and evaluate byte-level BPE tokenizers. */
 @Command(name = "tokenizer", mixinStandardHelpOptions = true,
         description = "Train, use and compare tokenizers (byte-level BPE; tiktoken and Hugging Face formats).",
-        subcommands = {TokenizerCommand.Train.class, TokenizerCommand.Encode.class, TokenizerCommand.Decode.class, TokenizerCommand.Eval.class})
+        subcommands = {TokenizerCommand.Train.class, TokenizerCommand.Encode.class, TokenizerCommand.Decode.class, TokenizerCommand.Eval.class},
+        footer = {"", "Examples:", "  bin/anvil tokenizer train --input corpus.txt --vocab-size 8192 --output tok/",
+                "  bin/anvil tokenizer eval --input held-out.txt --tokenizer tok/"})
 public final class TokenizerCommand {
     static final String CHAR_FILE = "char-tokenizer.json";
 
@@ -82,14 +84,17 @@ public final class TokenizerCommand {
     enum SpecialPolicy { RAISE, ALLOW, TEXT }
 
     @Command(name = "train", mixinStandardHelpOptions = true,
-            description = "Train a byte-level BPE tokenizer; writes DIR/tokenizer.json and DIR/tokenizer.tiktoken (+ .json sidecar).")
+            description = "Train a byte-level BPE tokenizer; writes DIR/tokenizer.json and DIR/tokenizer.tiktoken (+ .json sidecar).",
+            footer = {"", "Examples:", "  bin/anvil tokenizer train --input corpus.txt --vocab-size 8192 --output tok/",
+                    "  bin/anvil tokenizer train --input corpus.txt --output tok-char/ --char",
+                    "  bin/anvil tokenizer train --input a.jsonl --pattern llama3 --output tok/"})
     static final class Train implements Callable<Integer> {
         @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE",
                 description = "Training text: plain UTF-8 (.txt, any name) or JSON lines with a \"text\" field (.jsonl); .gz is unpacked.")
         List<Path> inputs;
         @Option(names = "--vocab-size", paramLabel = "N", description = "Total ids: 256 bytes + merges + special tokens (default: ${DEFAULT-VALUE}).", defaultValue = "32768")
         int vocabSize;
-        @Option(names = "--output", required = true, paramLabel = "DIR") Path output;
+        @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Directory to write the tokenizer files to.") Path output;
         @Option(names = "--pattern", defaultValue = "cl100k", paramLabel = "NAME|REGEX",
                 description = "Pre-tokenizer: gpt2, cl100k, o200k, llama3 or a regex (default: ${DEFAULT-VALUE}).")
         String pattern;
@@ -106,13 +111,16 @@ public final class TokenizerCommand {
 
         @Override
         public Integer call() throws Exception {
+            if (!charLevel && vocabSize < 257) throw new UsageException("--vocab-size must be more than the 256 byte tokens, got " + vocabSize);
+            for (Path p : inputs) if (!Files.isRegularFile(p)) throw new IllegalArgumentException("--input " + p + ": no such file");
             Files.createDirectories(output);
             if (charLevel) {
                 StringBuilder sb = new StringBuilder();
                 for (Path p : inputs) sb.append(Files.readString(p));
                 CharTokenizer t = CharTokenizer.fitCharacters(sb);
                 t.save(output.resolve(CHAR_FILE));
-                System.out.println("wrote " + output.resolve(CHAR_FILE) + " (" + t.vocabSize() + " characters)");
+                Output.result(Output.object().put("tokenizer", output.resolve(CHAR_FILE).toString()).put("type", "char").put("vocab_size", t.vocabSize()),
+                        () -> System.out.println("wrote " + output.resolve(CHAR_FILE) + " (" + t.vocabSize() + " characters)"));
                 return 0;
             }
             Map<String, Integer> specialTokens = new LinkedHashMap<>();
@@ -133,18 +141,27 @@ public final class TokenizerCommand {
             });
             bar.finish();
             TokenizerFiles.save(trained.tokenizer(), output);
-            System.out.printf("trained %s: %d ids (%d merges, %d special) from %,d distinct chunks (%,d in all); counting %.1f s, merging %.1f s%n",
-                    tokenizerName, trained.tokenizer().vocabSize(), trained.merges().size(), specialTokens.size(),
-                    trained.distinctChunks(), trained.chunkOccurrences(), trained.countSeconds(), trained.mergeSeconds());
-            if (trained.tokenizer().vocabSize() < vocabSize)
-                System.out.printf("note: stopped early at %d ids: no pair occurs %d or more times%n", trained.tokenizer().vocabSize(), minFrequency);
-            System.out.println("wrote " + output.resolve(TokenizerFiles.HF_FILE) + " and " + output.resolve(TokenizerFiles.TIKTOKEN_FILE));
+            var json = Output.object().put("name", tokenizerName).put("type", "bpe").put("vocab_size", trained.tokenizer().vocabSize())
+                    .put("merges", trained.merges().size()).put("special_tokens", specialTokens.size())
+                    .put("distinct_chunks", trained.distinctChunks()).put("chunk_occurrences", trained.chunkOccurrences())
+                    .put("count_seconds", trained.countSeconds()).put("merge_seconds", trained.mergeSeconds())
+                    .put("tokenizer", output.resolve(TokenizerFiles.HF_FILE).toString()).put("tiktoken", output.resolve(TokenizerFiles.TIKTOKEN_FILE).toString());
+            Output.result(json, () -> {
+                System.out.printf("trained %s: %d ids (%d merges, %d special) from %,d distinct chunks (%,d in all); counting %.1f s, merging %.1f s%n",
+                        tokenizerName, trained.tokenizer().vocabSize(), trained.merges().size(), specialTokens.size(),
+                        trained.distinctChunks(), trained.chunkOccurrences(), trained.countSeconds(), trained.mergeSeconds());
+                if (trained.tokenizer().vocabSize() < vocabSize)
+                    System.out.printf("note: stopped early at %d ids: no pair occurs %d or more times%n", trained.tokenizer().vocabSize(), minFrequency);
+                System.out.println("wrote " + output.resolve(TokenizerFiles.HF_FILE) + " and " + output.resolve(TokenizerFiles.TIKTOKEN_FILE));
+            });
             return 0;
         }
     }
 
     @Command(name = "encode", mixinStandardHelpOptions = true,
-            description = "Print the token ids of a file's UTF-8 text as a JSON array (--lines: one array per line).")
+            description = "Print the token ids of a file's UTF-8 text as a JSON array (--lines: one array per line; with --json one object {\"ids\": [...]}).",
+            footer = {"", "Examples:", "  bin/anvil tokenizer encode --encoding cl100k_base --input text.txt",
+                    "  bin/anvil tokenizer encode --tokenizer tok/ --input - --lines < lines.txt"})
     static final class Encode implements Callable<Integer> {
         @ArgGroup(exclusive = true, multiplicity = "1") Choice choice;
         @Option(names = "--input", required = true, paramLabel = "FILE", description = "The text (- for stdin).") Path input;
@@ -154,10 +171,25 @@ public final class TokenizerCommand {
 
         @Override
         public Integer call() throws Exception {
-            if (allowSpecial && specialAsText) throw new IllegalArgumentException("choose one of --allow-special and --special-as-text");
+            if (allowSpecial && specialAsText) throw new UsageException("choose one of --allow-special and --special-as-text");
             Loaded t = Loaded.of(choice);
             SpecialPolicy policy = allowSpecial ? SpecialPolicy.ALLOW : specialAsText ? SpecialPolicy.TEXT : SpecialPolicy.RAISE;
             byte[] bytes = input.toString().equals("-") ? System.in.readAllBytes() : Files.readAllBytes(input);
+            if (Output.json()) {
+                var json = Output.object();
+                if (!lines) {
+                    var ids = json.putArray("ids");
+                    for (int id : t.encode(bytes, policy, threads())) ids.add(id);
+                } else {
+                    var all = json.putArray("lines");
+                    for (String line : new String(bytes, StandardCharsets.UTF_8).lines().toList()) {
+                        var ids = all.addArray();
+                        for (int id : t.encode(line.getBytes(StandardCharsets.UTF_8), policy, 1)) ids.add(id);
+                    }
+                }
+                Output.result(json, () -> {});
+                return 0;
+            }
             PrintStream out = new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8);
             {
                 if (!lines) {
@@ -189,7 +221,9 @@ public final class TokenizerCommand {
     }
 
     @Command(name = "decode", mixinStandardHelpOptions = true,
-            description = "Turn token ids (a JSON array, or one per line with --lines) back into text, written byte-exactly to stdout.")
+            description = "Turn token ids (a JSON array, or one per line with --lines) back into text, written byte-exactly to stdout (with --json: {\"text\": ...}).",
+            footer = {"", "Examples:", "  bin/anvil tokenizer decode --encoding cl100k_base --input ids.json",
+                    "  echo '[1820, 16053]' | bin/anvil tokenizer decode --encoding cl100k_base"})
     static final class Decode implements Callable<Integer> {
         @ArgGroup(exclusive = true, multiplicity = "1") Choice choice;
         @Option(names = "--input", paramLabel = "FILE", description = "JSON array(s) of ids (- or absent: stdin).") Path input;
@@ -200,7 +234,8 @@ public final class TokenizerCommand {
             Loaded t = Loaded.of(choice);
             String text = input == null || input.toString().equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8) : Files.readString(input);
             ObjectMapper json = new ObjectMapper();
-            OutputStream out = new BufferedOutputStream(System.out, 1 << 16);
+            java.io.ByteArrayOutputStream collected = Output.json() ? new java.io.ByteArrayOutputStream() : null;
+            OutputStream out = collected != null ? collected : new BufferedOutputStream(System.out, 1 << 16);
             List<String> arrays = lines ? text.lines().filter(l -> !l.isBlank()).toList() : List.of(text);
             int lineNo = 0;
             for (String a : arrays) {
@@ -215,19 +250,20 @@ public final class TokenizerCommand {
                 if (lines) out.write('\n');
             }
             out.flush();
+            if (collected != null) Output.result(Output.object().put("text", collected.toString(StandardCharsets.UTF_8)), () -> {});
             return 0;
         }
     }
 
     @Command(name = "eval", mixinStandardHelpOptions = true,
-            description = "Compression (UTF-8 bytes per token) of tokenizers on held-out texts, side by side with GPT-2 and cl100k.")
+            description = "Compression (UTF-8 bytes per token) of tokenizers on held-out texts, side by side with GPT-2 and cl100k.",
+            footer = {"", "Examples:", "  bin/anvil tokenizer eval --input held-out.txt --tokenizer tok/",
+                    "  bin/anvil tokenizer eval --input a.txt b.txt --encoding o200k_base --json"})
     static final class Eval implements Callable<Integer> {
         @Option(names = "--input", required = true, arity = "1..*", paramLabel = "FILE") List<Path> inputs;
         @Option(names = "--tokenizer", paramLabel = "PATH", description = "A tokenizer to evaluate (repeatable).") List<Path> tokenizers;
         @Option(names = "--encoding", paramLabel = "NAME", description = "Built-in encodings to compare (default: r50k_base cl100k_base).")
         List<String> encodings;
-        @Option(names = "--json", description = "Print JSON instead of a table.") boolean json;
-
         @Override
         public Integer call() throws Exception {
             List<Loaded> all = new ArrayList<>();
@@ -257,13 +293,13 @@ public final class TokenizerCommand {
                 }
                 rows.add(row);
             }
-            if (json) {
+            if (Output.json()) {
                 Map<String, Object> out = new LinkedHashMap<>();
                 out.put("rows", rows);
                 Map<String, Object> totals = new LinkedHashMap<>();
                 for (int i = 0; i < all.size(); i++) totals.put(all.get(i).name(), Map.of("tokens", totalTokens[i], "bytes_per_token", (double) totalBytes / Math.max(1, totalTokens[i])));
                 out.put("total", totals);
-                System.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out));
+                System.out.println(Output.JSON.writeValueAsString(out));
                 return 0;
             }
             StringBuilder header = new StringBuilder(String.format("%-28s %12s", "text", "bytes"));

@@ -20,15 +20,17 @@ import java.util.concurrent.Callable;
 
 /** {@code anvil bench train}: median time of one full training step (forward + backward + AdamW). */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Times training steps (forward, backward, AdamW) on random tokens and prints the median ms/step and tokens/s.")
+        description = "Times training steps (forward, backward, AdamW) on random tokens and prints the median ms/step and tokens/s.",
+        footer = {"", "Examples:", "  bin/anvil bench train --model gpt2 --batch-size 4 --seq-len 64 --threads 2",
+                "  bin/anvil bench train --model d6 --steps 20 --json", "  bin/anvil bench train --model my-model.yaml"})
 public final class TrainBenchCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "CONFIG",
             description = "A model config file (YAML/JSON), or gpt2 (124M), or d<N> for a GPT-2 of depth N.")
     String model;
 
-    @Option(names = "--batch", defaultValue = "4", description = "Batch size B (default: ${DEFAULT-VALUE}).") int batch;
-    @Option(names = "--seq", defaultValue = "64", description = "Sequence length T (default: ${DEFAULT-VALUE}).") int seq;
+    @Option(names = {"--batch-size", "--batch"}, defaultValue = "4", paramLabel = "B", description = "Batch size B (default: ${DEFAULT-VALUE}).") int batch;
+    @Option(names = {"--seq-len", "--seq"}, defaultValue = "64", paramLabel = "T", description = "Sequence length T (default: ${DEFAULT-VALUE}).") int seq;
     @Option(names = "--steps", defaultValue = "10", description = "Timed steps (default: ${DEFAULT-VALUE}).") int steps;
     @Option(names = "--warmup", defaultValue = "3", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).") int warmup;
 
@@ -39,9 +41,9 @@ public final class TrainBenchCommand implements Callable<Integer> {
             default -> model.matches("d\\d+") ? ModelConfig.fromDepth(ModelConfig.Family.GPT2, Integer.parseInt(model.substring(1)), 50257, 1024)
                     : ModelConfigFiles.read(Path.of(model));
         };
-        if (seq > config.contextLength()) throw new IllegalArgumentException("--seq " + seq + " is longer than the model's context of " + config.contextLength());
-        if (batch < 1 || steps < 1) throw new IllegalArgumentException("--batch and --steps must be positive");
-        System.out.printf("%s; B=%d T=%d, %d threads%n", config.summary(), batch, seq, ComputePool.shared().threads());
+        if (seq > config.contextLength()) throw new UsageException("--seq-len " + seq + " is longer than the model's context of " + config.contextLength());
+        if (batch < 1 || seq < 1 || steps < 1 || warmup < 0) throw new UsageException("--batch-size, --seq-len and --steps must be positive and --warmup not negative");
+        Output.log().printf("%s; B=%d T=%d, %d threads%n", config.summary(), batch, seq, ComputePool.shared().threads());
         Transformer net = new Transformer(config);
         net.initialize(new Rng(1));
         AdamW adamw = new AdamW(net.parameters(), net.gradients(),
@@ -71,8 +73,12 @@ public final class TrainBenchCommand implements Callable<Integer> {
         }
         Arrays.sort(ms);
         double median = ms[steps / 2];
-        System.out.printf(Locale.ROOT, "median %.1f ms/step (min %.1f, max %.1f over %d steps), %.0f tokens/s, last loss %.4f%n",
-                median, ms[0], ms[steps - 1], steps, n / (median / 1e3), loss);
+        float lastLoss = loss;
+        Output.result(Output.object().put("model", config.summary()).put("batch_size", batch).put("seq_len", seq).put("threads", ComputePool.shared().threads())
+                        .put("steps", steps).put("median_ms", median).put("min_ms", ms[0]).put("max_ms", ms[steps - 1])
+                        .put("tokens_per_second", n / (median / 1e3)).put("last_loss", lastLoss),
+                () -> System.out.printf(Locale.ROOT, "median %.1f ms/step (min %.1f, max %.1f over %d steps), %.0f tokens/s, last loss %.4f%n",
+                        median, ms[0], ms[steps - 1], steps, n / (median / 1e3), lastLoss));
         return 0;
     }
 }

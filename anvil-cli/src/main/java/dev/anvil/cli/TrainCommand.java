@@ -1,5 +1,6 @@
 package dev.anvil.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anvil.train.Pretraining;
 import dev.anvil.train.TrainingConfig;
 import picocli.CommandLine.Command;
@@ -10,7 +11,10 @@ import java.util.concurrent.Callable;
 
 /** {@code anvil train}: pretrain a model from a recipe. */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Pretrains a GPT-2 or Llama family model from token shards (or a text file, with a character vocabulary).")
+        description = "Pretrains a GPT-2 or Llama family model from token shards (or a text file, with a character vocabulary).",
+        footer = {"", "Examples:", "  bin/anvil train --config recipes/shakespeare-char.yaml --threads 2",
+                "  bin/anvil train --config my.yaml --data shards/ --output run/ --steps 500",
+                "  bin/anvil train --config my.yaml --output runs/mine --resume --quiet"})
 public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--config", required = true, paramLabel = "RECIPE", description = "The training recipe (YAML), e.g. recipes/shakespeare-char.yaml.")
@@ -19,7 +23,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "PATH", description = "Token shard directory (from `anvil tokenize`) or a text file; overrides data.path.")
     String data;
 
-    @Option(names = "--out", paramLabel = "RUN_DIR", description = "Run directory (default: runs/<recipe name>).")
+    @Option(names = {"--output", "--out"}, paramLabel = "RUN_DIR", description = "Run directory (default: runs/<recipe name>).")
     Path out;
 
     @Option(names = "--resume", description = "Continue from the newest checkpoint in the run directory.")
@@ -30,12 +34,25 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (steps != null && steps < 1) throw new UsageException("--steps must be positive, got " + steps);
+        if (!java.nio.file.Files.isRegularFile(config)) throw new IllegalArgumentException("--config " + config + ": no such recipe file");
         TrainingConfig recipe = TrainingConfig.read(config);
         if (data != null) recipe = recipe.withDataPath(data);
         if (steps != null) recipe = recipe.withMaxSteps(steps);
         Path runDir = out != null ? out : Path.of("runs", config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
-        Pretraining.Summary s = new Pretraining(recipe, runDir, resume, System.out).run();
-        System.out.printf("run directory: %s (metrics.jsonl, report.html, checkpoints/)%n", runDir);
+        Pretraining.Summary s = new Pretraining(recipe, runDir, resume, Output.log()).run();
+        ObjectNode json = Output.object().put("run_dir", runDir.toString()).put("steps", s.steps());
+        Output.putNumber(json, "train_loss", s.lastTrainLoss());
+        Output.putNumber(json, "val_loss", s.lastValLoss());
+        Output.putNumber(json, "val_bits_per_byte", s.lastValBpb());
+        json.put("seconds", s.seconds());
+        Output.result(json, () -> {
+            if (Output.mode() == Output.Mode.QUIET) { // the per-step commentary, "done: ..." included, was not shown
+                System.out.printf(java.util.Locale.ROOT, "%d steps, train loss %.4f, val loss %.4f (%.4f bits/byte)%n",
+                        s.steps(), s.lastTrainLoss(), s.lastValLoss(), s.lastValBpb());
+            }
+            System.out.printf("run directory: %s (metrics.jsonl, report.html, checkpoints/)%n", runDir);
+        });
         return s.steps() > 0 ? 0 : 1;
     }
 }

@@ -23,7 +23,7 @@ class GenerateCommandTest {
     private static final String TEXT = "to be or not to be, that is the question\n";
 
     /** A run directory as `anvil train` leaves it: tokenizer/ and checkpoints/step_NNNNNN/ with state.json. */
-    private static Path tinyRun(Path dir, ModelConfig.Family family) throws Exception {
+    static Path tinyRun(Path dir, ModelConfig.Family family) throws Exception {
         Path run = dir.resolve("run-" + family.name().toLowerCase());
         TextTokenizer tok = TextTokenizer.fitCharacters(TEXT, run.resolve("tokenizer"));
         ModelConfig c = family == ModelConfig.Family.GPT2 ? ModelConfig.gpt2(tok.vocabSize(), 32, 2, 2, 16, true)

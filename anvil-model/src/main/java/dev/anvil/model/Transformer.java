@@ -36,6 +36,24 @@ public final class Transformer {
         this.rope = config.family() == ModelConfig.Family.LLAMA ? new Rope.Table(config.contextLength(), config.headDim(), config.ropeTheta()) : null;
     }
 
+    /**
+     * A forward-only model over weights loaded elsewhere (a checkpoint, GGUF, HF directory): the
+     * parameters are shared, not copied, and frozen — no gradient buffer is allocated, so
+     * {@link #gradients()} is null and a backward pass computes nothing for them.
+     */
+    public Transformer(ModelConfig config, ParameterBuffer weights) {
+        if (!weights.layout().entries().equals(TransformerLayout.of(config).entries())) {
+            throw new IllegalArgumentException("the weights (" + weights.layout().entries().size() + " tensors) do not have the layout of " + config.summary());
+        }
+        this.config = config;
+        this.params = weights;
+        this.grads = null;
+        Map<String, Var> frozen = new java.util.LinkedHashMap<>();
+        for (var e : weights.views().entrySet()) frozen.put(e.getKey(), Var.constant(e.getValue()));
+        this.vars = frozen;
+        this.rope = config.family() == ModelConfig.Family.LLAMA ? new Rope.Table(config.contextLength(), config.headDim(), config.ropeTheta()) : null;
+    }
+
     public ModelConfig config() {
         return config;
     }
@@ -49,6 +67,7 @@ public final class Transformer {
     }
 
     public void zeroGradients() {
+        if (grads == null) throw new IllegalStateException("a forward-only Transformer (frozen weights) has no gradients");
         java.util.Arrays.fill(grads.data(), 0f);
     }
 

@@ -13,6 +13,8 @@ import dev.anvil.core.optim.GradientClipping;
 import dev.anvil.core.optim.LearningRateSchedule;
 import dev.anvil.core.optim.ParameterGroup;
 import dev.anvil.core.random.Rng;
+import dev.anvil.eval.Perplexity;
+import dev.anvil.eval.PerplexityEvaluator;
 import dev.anvil.model.ModelConfig;
 import dev.anvil.model.ModelConfigFiles;
 import dev.anvil.model.TextTokenizer;
@@ -178,8 +180,11 @@ public final class Pretraining {
         Tape tape = new Tape();
         int[] inputs = new int[B * T], targets = new int[B * T];
         double lastLoss = Double.NaN, lastVal = Double.NaN, lastBpb = Double.NaN;
+        // Validation: the first eval.batches × B windows of T tokens of the val shards, the same every time, so evaluations compare.
+        PerplexityEvaluator validation = new PerplexityEvaluator(net, tape, PerplexityEvaluator.tokenBytes(tokenizer, model.vocabSize()),
+                new PerplexityEvaluator.Settings(T, T, B, (long) config.eval().batches() * B * T));
         if (step == 0 && config.eval().interval() > 0) {
-            double[] ev = evaluate(net, tape, tokenizer, valShards, B, T, model.vocabSize());
+            double[] ev = evaluate(validation, valShards);
             lastVal = ev[0];
             lastBpb = ev[1];
             logEval(metrics, 0, ev);
@@ -262,7 +267,7 @@ public final class Pretraining {
                 }
                 boolean last = step == tc.maxSteps();
                 if (config.eval().interval() > 0 && (step % config.eval().interval() == 0 || last)) {
-                    double[] ev = evaluate(net, tape, tokenizer, valShards, B, T, model.vocabSize());
+                    double[] ev = evaluate(validation, valShards);
                     lastVal = ev[0];
                     lastBpb = ev[1];
                     logEval(metrics, step, ev);
@@ -319,28 +324,13 @@ public final class Pretraining {
     }
 
     /**
-     * Val loss (nats per token) and bits per byte over the first {@code eval.batches} sequential
-     * windows of the val shards (the same windows every time, so evaluations are comparable).
-     * bits/byte = Σ loss / ln 2 / Σ UTF-8 bytes of the predicted tokens.
+     * Val loss (nats per token) and bits per byte = Σ loss / ln 2 / Σ UTF-8 bytes of the predicted
+     * tokens, by the same evaluator as {@code anvil eval} (non-overlapping windows of the training
+     * sequence length, token budget eval.batches × B × T).
      */
-    private double[] evaluate(Transformer net, Tape tape, TextTokenizer tokenizer, List<TokenShardReader> valShards, int B, int T, int vocab) {
-        TokenWindowLoader val = new TokenWindowLoader(valShards, B, T, TokenWindowLoader.Order.SEQUENTIAL, 0, vocab);
-        int[] in = new int[B * T], tg = new int[B * T];
-        double nats = 0;
-        long tokens = 0, bytes = 0;
-        tape.setGradEnabled(false);
-        try {
-            for (int i = 0; i < config.eval().batches(); i++) {
-                val.next(in, tg);
-                tape.reset();
-                nats += (double) net.loss(tape, in, tg, 0, B, T, 0f, 0).value().get(0) * B * T;
-                tokens += (long) B * T;
-                for (int t : tg) bytes += tokenizer.byteLength(t);
-            }
-        } finally {
-            tape.setGradEnabled(true);
-        }
-        return new double[] {nats / tokens, nats / Math.log(2) / Math.max(1, bytes)};
+    private static double[] evaluate(PerplexityEvaluator validation, List<TokenShardReader> valShards) {
+        Perplexity total = validation.evaluate(valShards, PerplexityEvaluator.Progress.NONE).total();
+        return new double[] {total.loss(), total.bitsPerByte()};
     }
 
     private void logEval(MetricsLog metrics, long step, double[] ev) throws IOException {

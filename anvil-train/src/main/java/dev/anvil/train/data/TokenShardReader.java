@@ -1,5 +1,7 @@
 package dev.anvil.train.data;
 
+import dev.anvil.eval.TokenSequence;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -15,7 +17,7 @@ import java.nio.file.StandardOpenOption;
  * header and that the file length matches the token count, so a truncated or foreign file fails
  * here with its name, not as a garbage batch later.
  */
-public final class TokenShardReader implements AutoCloseable {
+public final class TokenShardReader implements TokenSequence, AutoCloseable {
 
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -61,6 +63,16 @@ public final class TokenShardReader implements AutoCloseable {
         return count;
     }
 
+    @Override
+    public String name() {
+        return file.getFileName().toString();
+    }
+
+    @Override
+    public long length() {
+        return count;
+    }
+
     /** Bytes per token: 2 (uint16) or 4 (uint32). */
     public int tokenWidth() {
         return width;
@@ -71,6 +83,7 @@ public final class TokenShardReader implements AutoCloseable {
     }
 
     /** Copies tokens [start, start + n) into {@code dst[off, off + n)}. */
+    @Override
     public void read(long start, int[] dst, int off, int n) {
         if (start < 0 || start + n > count) throw new IndexOutOfBoundsException("token shard " + file + ": tokens [" + start + ", " + (start + n) + ") of " + count);
         if (width == 2) {
