@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         version = "anvil 0.1.0-SNAPSHOT",
         description = "Build your own large language model on the JVM, end to end.",
-        subcommands = {DataCommand.class, TokenizerCommand.class, TokenizeCommand.class, TrainCommand.class, GenerateCommand.class, ChatCommand.class, ExportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {QuickstartCommand.class, RunCommand.class, DataCommand.class, TokenizerCommand.class, TokenizeCommand.class, TrainCommand.class, GenerateCommand.class, ChatCommand.class, ExportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @Option(names = "--threads", scope = CommandLine.ScopeType.INHERIT, paramLabel = "N",
