@@ -37,6 +37,17 @@ public final class RecipeYaml {
 
     private RecipeYaml() {}
 
+    /** A resolved recipe as YAML, quoted only where YAML needs it (what recipe.yaml and the report show). */
+    public static String write(JsonNode tree) {
+        try {
+            return new ObjectMapper(com.fasterxml.jackson.dataformat.yaml.YAMLFactory.builder()
+                    .enable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.MINIMIZE_QUOTES)
+                    .disable(com.fasterxml.jackson.dataformat.yaml.YAMLGenerator.Feature.WRITE_DOC_START_MARKER).build()).writeValueAsString(tree);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static Recipe load(Path file, List<String> overrides) throws IOException {
         if (!Files.isRegularFile(file)) throw new RecipeException(file.toString(), "", 0, "no such recipe file");
         String name = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");

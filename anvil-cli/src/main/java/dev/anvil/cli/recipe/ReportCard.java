@@ -85,7 +85,7 @@ final class ReportCard {
         }
 
         stages(h, stageJsons);
-        h.append("<h2 id=\"recipe\">Recipe (resolved)</h2><pre>").append(esc(ModelConfigFiles.yaml().writeValueAsString(recipe.resolved()))).append("</pre>");
+        h.append("<h2 id=\"recipe\">Recipe (resolved)</h2><pre>").append(esc(RecipeYaml.write(recipe.resolved()))).append("</pre>");
         h.append("<h2 id=\"next\">Next</h2><pre>");
         for (String c : nextCommands(recipe, shownRunDir)) h.append(esc(c)).append('\n');
         h.append("</pre></body></html>\n");

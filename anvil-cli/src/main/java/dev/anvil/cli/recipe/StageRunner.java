@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.anvil.model.ModelConfigFiles;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -97,7 +96,7 @@ public final class StageRunner {
         int until = options.until() == null ? STAGES.size() - 1 : STAGE_NAMES.indexOf(options.until());
         if (from == 0) DataStage.checkInputs(recipe); // a missing corpus path stops the run before any stage starts
         Files.createDirectories(runDir);
-        Files.write(runDir.resolve("recipe.yaml"), ModelConfigFiles.yaml().writeValueAsBytes(recipe.resolved()));
+        Files.writeString(runDir.resolve("recipe.yaml"), RecipeYaml.write(recipe.resolved()));
         appendLog("# " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + " run " + recipe.source()
                 + (options.from() != null ? " --from " + options.from() : "") + (options.until() != null ? " --until " + options.until() : "")
                 + (options.force().isEmpty() ? "" : " --force " + String.join(",", options.force())));
