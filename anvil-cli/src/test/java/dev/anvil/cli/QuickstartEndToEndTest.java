@@ -95,14 +95,14 @@ class QuickstartEndToEndTest {
         assertThat(first.out()).contains("report: ", "bin/anvil chat --model " + run + "/train", "bin/anvil export --model " + run + "/train --format gguf");
 
         // only training and what follows it re-run when a training option changes
-        TokenizerCommandTest.Run second = quickstart(run, "--set", "train.lr=2e-3");
+        TokenizerCommandTest.Run second = quickstart(run, "--set", "train.lr=1e-3");
         assertThat(second.exit()).as(second.err()).isZero();
         assertThat(actions(run, 2)).containsExactly(Map.entry("data", "reused"), Map.entry("tokenizer", "reused"), Map.entry("tokenize", "reused"),
                 Map.entry("train", "ran"), Map.entry("eval", "ran"), Map.entry("sample", "ran"), Map.entry("export", "ran"), Map.entry("report", "ran"));
-        assertThat(Files.readString(run.resolve("recipe.yaml"))).contains("lr: 0.002");
+        assertThat(Files.readString(run.resolve("recipe.yaml"))).contains("lr: 0.001");
 
         // nothing changed: everything is reused; --force re-runs one stage and those after it
-        TokenizerCommandTest.Run third = quickstart(run, "--set", "train.lr=2e-3", "--force", "sample");
+        TokenizerCommandTest.Run third = quickstart(run, "--set", "train.lr=1e-3", "--force", "sample");
         assertThat(third.exit()).as(third.err()).isZero();
         assertThat(actions(run, 3)).containsExactly(Map.entry("data", "reused"), Map.entry("tokenizer", "reused"), Map.entry("tokenize", "reused"),
                 Map.entry("train", "reused"), Map.entry("eval", "reused"), Map.entry("sample", "forced"), Map.entry("export", "reused"), Map.entry("report", "ran"));
