@@ -28,7 +28,7 @@ import java.nio.file.NotDirectoryException;
         mixinStandardHelpOptions = true,
         version = "anvil 0.1.0-SNAPSHOT",
         description = "Build your own large language model on the JVM, end to end.",
-        subcommands = {DataCommand.class, TokenizerCommand.class, TokenizeCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, ChatCommand.class, ExportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {QuickstartCommand.class, RunCommand.class, DataCommand.class, TokenizerCommand.class, TokenizeCommand.class, TrainCommand.class, EvalCommand.class, GenerateCommand.class, ChatCommand.class, ExportCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Global options (--threads, --quiet, --json, --debug) go before or after",
                 "the subcommand. Exit codes: 0 ok, 1 failure, 2 usage error.", "",
                 "Examples:",

@@ -21,16 +21,8 @@ public final class RunReport {
 
     public static void write(Path runDir, String title, List<String[]> summary) throws IOException {
         List<JsonNode> metrics = MetricsLog.read(runDir.resolve("metrics.jsonl"));
-        List<double[]> train = new ArrayList<>(), val = new ArrayList<>();
         String lastSample = null;
-        for (JsonNode n : metrics) {
-            switch (n.path("type").asText()) {
-                case "train" -> { if (n.hasNonNull("loss") && Double.isFinite(n.get("loss").asDouble())) train.add(new double[] {n.get("step").asDouble(), n.get("loss").asDouble()}); }
-                case "eval" -> val.add(new double[] {n.get("step").asDouble(), n.get("val_loss").asDouble()});
-                case "sample" -> lastSample = n.path("text").asText();
-                default -> { }
-            }
-        }
+        for (JsonNode n : metrics) if (n.path("type").asText().equals("sample")) lastSample = n.path("text").asText();
         StringBuilder h = new StringBuilder();
         h.append("<!doctype html><html><head><meta charset=\"utf-8\"><title>").append(escape(title)).append("</title>")
                 .append("<style>body{font-family:system-ui,sans-serif;max-width:960px;margin:2em auto;color:#222}")
@@ -38,13 +30,25 @@ public final class RunReport {
                 .append("</head><body><h1>").append(escape(title)).append("</h1>");
         h.append("<table>");
         for (String[] row : summary) h.append("<tr><td>").append(escape(row[0])).append("</td><td>").append(escape(row[1])).append("</td></tr>");
-        h.append("</table><h2>Loss</h2>").append(svg(train, val));
-        h.append("<p><span style=\"color:#1f77b4\">■ train loss</span> &nbsp; <span style=\"color:#d62728\">● val loss</span></p>");
+        h.append("</table><h2>Loss</h2>").append(lossChart(metrics));
         if (lastSample != null) h.append("<h2>Last sample</h2><pre>").append(escape(lastSample)).append("</pre>");
         h.append("</body></html>\n");
         Path tmp = runDir.resolve("report.html.tmp");
         Files.writeString(tmp, h, StandardCharsets.UTF_8);
         Files.move(tmp, runDir.resolve("report.html"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The train and val loss curves of a run's {@code metrics.jsonl} records as inline SVG with its legend (also used by the recipe report card). */
+    public static String lossChart(List<JsonNode> metrics) {
+        List<double[]> train = new ArrayList<>(), val = new ArrayList<>();
+        for (JsonNode n : metrics) {
+            switch (n.path("type").asText()) {
+                case "train" -> { if (n.hasNonNull("loss") && Double.isFinite(n.get("loss").asDouble())) train.add(new double[] {n.get("step").asDouble(), n.get("loss").asDouble()}); }
+                case "eval" -> val.add(new double[] {n.get("step").asDouble(), n.get("val_loss").asDouble()});
+                default -> { }
+            }
+        }
+        return svg(train, val) + "<p><span style=\"color:#1f77b4\">■ train loss</span> &nbsp; <span style=\"color:#d62728\">● val loss</span></p>";
     }
 
     private static String svg(List<double[]> train, List<double[]> val) {
@@ -85,7 +89,8 @@ public final class RunReport {
         return s.append("</svg>").toString();
     }
 
-    private static String escape(String s) {
+    /** Text for HTML element content and attribute values. */
+    public static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }
