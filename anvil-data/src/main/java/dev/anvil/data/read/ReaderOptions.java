@@ -17,12 +17,13 @@ public record ReaderOptions(InputFormat format, String textField, String idField
      * Columns of tabular input (CSV, Parquet).
      *
      * @param textColumns     columns whose non-empty values, joined by a blank line, form the text (null: the text field)
+     * @param idColumn        column holding the id (null: the id field)
      * @param metadataColumns columns kept as metadata (null: every other column)
      * @param header          CSV only: whether the first row names the columns (null: yes when it contains every text column's name)
      * @param delimiter       CSV only: the field separator (null: tab for {@code .tsv}, otherwise comma)
      */
-    public record TableColumns(List<String> textColumns, List<String> metadataColumns, Boolean header, Character delimiter) {
-        public static final TableColumns DEFAULT = new TableColumns(null, null, null, null);
+    public record TableColumns(List<String> textColumns, String idColumn, List<String> metadataColumns, Boolean header, Character delimiter) {
+        public static final TableColumns DEFAULT = new TableColumns(null, null, null, null, null);
 
         public TableColumns {
             if (textColumns != null) {
@@ -47,6 +48,11 @@ public record ReaderOptions(InputFormat format, String textField, String idField
         return table.textColumns() != null ? table.textColumns() : List.of(textField);
     }
 
+    /** The id column of tabular input. */
+    public String idColumn() {
+        return table.idColumn() != null ? table.idColumn() : idField;
+    }
+
     public DocumentReader readerFor(InputFormat detected) {
         InputFormat f = format != null ? format : detected;
         return switch (f) {
@@ -54,8 +60,8 @@ public record ReaderOptions(InputFormat format, String textField, String idField
             case JSONL -> new JsonlReader(textField, idField);
             case EMAIL -> new EmailReader();
             case HTML -> new HtmlReader();
-            case CSV -> new CsvReader(textColumns(), idField, table.metadataColumns(), table.header(), table.delimiter());
-            case PARQUET -> new ParquetReader(textColumns(), idField, table.metadataColumns());
+            case CSV -> new CsvReader(textColumns(), idColumn(), table.metadataColumns(), table.header(), table.delimiter());
+            case PARQUET -> new ParquetReader(textColumns(), idColumn(), table.metadataColumns());
         };
     }
 }

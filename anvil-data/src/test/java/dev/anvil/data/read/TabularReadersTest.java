@@ -76,7 +76,7 @@ class TabularReadersTest {
         // Two text columns joined, chosen metadata, a gzip-compressed TSV without a header addressed by index.
         Path f = dir.resolve("rows.csv");
         Files.writeString(f, CSV);
-        ReaderOptions opts = new ReaderOptions(null, "text", "id", new ReaderOptions.TableColumns(List.of("title", "text"), List.of("year"), null, null));
+        ReaderOptions opts = new ReaderOptions(null, "text", "id", new ReaderOptions.TableColumns(List.of("title", "text"), null, List.of("year"), null, null));
         Read r = read(opts.readerFor(InputFormat.CSV), f, "rows.csv");
         assertThat(r.docs()).extracting(Document::text).startsWith("Plain\n\nThe first row, with a comma inside quotes.");
         assertThat(r.docs()).extracting(Document::id).containsExactly("a1", "a2", "a3", "a5");
@@ -87,7 +87,7 @@ class TabularReadersTest {
             out.write("7\tFirst text, commas are fine here.\ten\n8\tSecond text.\tfr\n".getBytes(StandardCharsets.UTF_8));
         }
         assertThat(FormatDetector.detect(tsv)).isEqualTo(InputFormat.CSV);
-        ReaderOptions byIndex = new ReaderOptions(null, "1", "0", new ReaderOptions.TableColumns(null, List.of("2"), false, null));
+        ReaderOptions byIndex = new ReaderOptions(null, "text", null, new ReaderOptions.TableColumns(List.of("1"), "0", List.of("2"), false, null));
         Read t = read(byIndex.readerFor(InputFormat.CSV), tsv, "plain.tsv.gz");
         assertThat(t.bad()).isEmpty();
         assertThat(t.docs()).extracting(Document::id).containsExactly("7", "8");
