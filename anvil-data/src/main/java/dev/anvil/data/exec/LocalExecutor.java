@@ -184,7 +184,6 @@ public final class LocalExecutor {
                                     global++;
                                     continue;
                                 }
-                                if (spans != null) sentenceStats.removed.merge("docs_with_spans_cut", 1L, Long::sum);
                                 doc = doc.withText(kept);
                                 sentenceStats.out(utf8Length(kept));
                             }
