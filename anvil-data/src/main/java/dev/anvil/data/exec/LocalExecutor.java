@@ -325,7 +325,8 @@ public final class LocalExecutor {
                 }
             }
         } catch (DamagedInputException e) {
-            bad.accept(new BadInput(source, e.line(), "damaged input, rest of file skipped: " + e.getCause().getMessage()));
+            bad.accept(new BadInput(source, e.line(), "damaged input, rest of file skipped: "
+                    + (e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getCause().getClass().getSimpleName())));
         } catch (EOFException e) {
             bad.accept(new BadInput(source, 0, "truncated input, rest of file skipped: " + e.getMessage()));
         } catch (IOException e) {
