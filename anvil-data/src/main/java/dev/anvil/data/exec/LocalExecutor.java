@@ -6,7 +6,9 @@ import dev.anvil.core.compute.ComputePool;
 import dev.anvil.data.Document;
 import dev.anvil.data.DocumentStep;
 import dev.anvil.data.dedup.ExactDeduplicator;
+import dev.anvil.data.dedup.LongHashSet;
 import dev.anvil.data.dedup.MinHashDeduplicator;
+import dev.anvil.data.dedup.SentenceDeduplicator;
 import dev.anvil.data.dedup.TextHashes;
 import dev.anvil.data.pipeline.Pipeline;
 import dev.anvil.data.read.CompressedInput;
@@ -15,6 +17,8 @@ import dev.anvil.data.read.DocumentReader;
 import dev.anvil.data.read.FormatDetector;
 import dev.anvil.data.read.InputFiles;
 import dev.anvil.data.read.InputFiles.InputFile;
+import dev.anvil.data.read.ParquetReader;
+import dev.anvil.data.read.SplittableReader;
 import dev.anvil.data.stats.BadInput;
 import dev.anvil.data.stats.PipelineStats;
 import dev.anvil.data.stats.StepStats;
@@ -45,16 +49,20 @@ import java.util.stream.Stream;
  * {@code OUTPUT/.work}:
  *
  * <ol>
- *   <li><b>documents</b> — one task per input file, in parallel on a dedicated {@link ComputePool}:
+ *   <li><b>documents</b> — one task per input file, or per part of a large line-based file (see
+ *       {@link TaskPlan}, saved as {@code plan.json}), in parallel on a dedicated {@link ComputePool}:
  *       read (streaming), apply the per-document steps, write the survivors to
- *       {@code task-N.jsonl.zst} and their dedup keys (content hash, MinHash signature) to
- *       {@code task-N.keys}; then {@code task-N.done} marks the task complete. A restarted run
- *       skips completed tasks and redoes the rest from scratch.</li>
+ *       {@code task-N.jsonl.zst}, their dedup keys (content hash, MinHash signature) to
+ *       {@code task-N.keys} and their sentence-span hashes to {@code task-N.spans}; then
+ *       {@code task-N.done} marks the task complete. A restarted run skips completed tasks and
+ *       redoes the rest from scratch.</li>
  *   <li><b>dedup</b> — reads only the keys (16 bytes + 4 per minhash per document), in task
- *       order, and decides which documents are exact or fuzzy duplicates; the decision is saved
- *       with a marker.</li>
- *   <li><b>write</b> — streams the task outputs in task order, skipping duplicates, into bounded
- *       shards, then writes {@code stats.json}. Shards are rewritten whole on a restart.</li>
+ *       order, and decides which documents are exact or fuzzy duplicates; then, for sentence
+ *       dedup, walks the span hashes of the surviving documents in the same order and records
+ *       which spans were seen before; the decisions are saved with a marker.</li>
+ *   <li><b>write</b> — streams the task outputs in task order, skipping duplicates and cutting
+ *       repeated spans, into bounded shards, then writes {@code stats.json}. Shards are rewritten
+ *       whole on a restart.</li>
  * </ol>
  *
  * Since tasks are processed and concatenated in a fixed order and every step is deterministic,
@@ -75,7 +83,7 @@ public final class LocalExecutor {
 
     /** Removed documents kept for inspection, per step and reason (per task, then across the run). */
     static final int REMOVED_SAMPLES_PER_REASON = 5;
-    private static final String[] TASK_OUTPUTS = {"jsonl.zst", "keys", "stats.json", "removed.jsonl"};
+    private static final String[] TASK_OUTPUTS = {"jsonl.zst", "keys", "spans", "stats.json", "removed.jsonl"};
 
     private final Pipeline pipeline;
     private final Progress progress;
@@ -89,10 +97,10 @@ public final class LocalExecutor {
 
     public Result run() throws IOException {
         Files.createDirectories(workDir);
-        List<InputFile> files = InputFiles.list(pipeline.inputs(), pipeline.output());
+        List<TaskPlan.Task> files = plan().tasks();
         int threads = pipeline.threads() > 0 ? pipeline.threads() : Runtime.getRuntime().availableProcessors();
         long totalBytes = 0;
-        for (InputFile f : files) totalBytes += sizeOrZero(f.path());
+        for (TaskPlan.Task f : files) totalBytes += f.bytes();
 
         // Phase 1: per-file tasks.
         AtomicLong doneBytes = new AtomicLong();
@@ -101,7 +109,7 @@ public final class LocalExecutor {
         for (int t = 0; t < files.size(); t++) {
             if (Files.exists(taskFile(t, "done"))) {
                 resumed++;
-                doneBytes.addAndGet(sizeOrZero(files.get(t).path()));
+                doneBytes.addAndGet(files.get(t).bytes());
             } else {
                 pending.add(t);
             }
@@ -126,7 +134,8 @@ public final class LocalExecutor {
 
         // Phase 2: corpus-wide dedup decisions.
         BitSet removed = new BitSet();
-        if (pipeline.exactDedup() || pipeline.minhash() != null) {
+        Path sentenceDecision = workDir.resolve("dedup.sentences");
+        if (pipeline.exactDedup() || pipeline.minhash() != null || pipeline.sentenceDedup() != null) {
             Path decision = workDir.resolve("dedup.removed");
             Path dedupStats = workDir.resolve("dedup.stats.json");
             Path marker = workDir.resolve("dedup.done");
@@ -134,6 +143,9 @@ public final class LocalExecutor {
                 PipelineStats ds = new PipelineStats();
                 BitSet r = dedup(files.size(), ds);
                 writeAtomically(decision, out -> out.write(r.toByteArray()));
+                if (pipeline.sentenceDedup() != null) {
+                    writeAtomically(sentenceDecision, out -> repeatedSpans(files.size(), r, new DataOutputStream(new BufferedOutputStream(out, 1 << 16))));
+                }
                 ds.write(tmp(dedupStats));
                 Files.move(tmp(dedupStats), dedupStats, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
                 writeAtomically(marker, out -> {});
@@ -148,9 +160,12 @@ public final class LocalExecutor {
             for (Path p : old.filter(p -> p.getFileName().toString().startsWith("shard-")).toList()) Files.delete(p);
         }
         Files.deleteIfExists(pipeline.output().resolve("stats.json"));
+        SentenceDeduplicator sentences = pipeline.sentenceDedup() == null ? null : new SentenceDeduplicator(pipeline.sentenceDedup());
+        StepStats sentenceStats = sentences == null ? null : stats.step("sentence_dedup");
         StepStats writeStats = stats.step("write");
         List<Path> shards;
-        try (ShardWriter writer = new ShardWriter(pipeline.output(), pipeline.shardBytes())) {
+        try (ShardWriter writer = new ShardWriter(pipeline.output(), pipeline.shardBytes());
+             SpanDecisions repeats = sentences == null ? SpanDecisions.NONE : new SpanDecisions(sentenceDecision)) {
             int global = 0;
             for (int t = 0; t < files.size(); t++) {
                 try (InputStream in = new ZstdInputStream(new BufferedInputStream(Files.newInputStream(taskFile(t, "jsonl.zst")), 1 << 16));
@@ -159,6 +174,19 @@ public final class LocalExecutor {
                     while ((line = lines.readLine()) != null) {
                         if (!removed.get(global)) {
                             Document doc = parseLine(line);
+                            if (sentences != null) {
+                                long before = utf8Length(doc.text());
+                                sentenceStats.in(before);
+                                BitSet spans = repeats.spansOf(global);
+                                String kept = spans == null ? doc.text() : sentences.removeRepeated(doc.text(), spans);
+                                if (kept == null) {
+                                    sentenceStats.removed("too_little_left");
+                                    global++;
+                                    continue;
+                                }
+                                doc = doc.withText(kept);
+                                sentenceStats.out(utf8Length(kept));
+                            }
                             writer.write(doc);
                             long bytes = utf8Length(doc.text());
                             writeStats.in(bytes);
@@ -180,20 +208,32 @@ public final class LocalExecutor {
         return new Result(stats, shards, files.size(), resumed);
     }
 
-    private void processTask(int t, InputFile file, AtomicLong doneBytes, long totalBytes) throws IOException {
+    /** The saved task plan, or a new one (saved before any task runs, so that a resumed run cuts files the same way). */
+    private TaskPlan plan() throws IOException {
+        Path saved = workDir.resolve("plan.json");
+        if (Files.exists(saved)) return TaskPlan.load(saved);
+        TaskPlan plan = TaskPlan.make(InputFiles.list(pipeline.inputs(), pipeline.output()), pipeline.reader(), pipeline.taskBytes());
+        plan.save(tmp(saved));
+        Files.move(tmp(saved), saved, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return plan;
+    }
+
+    private void processTask(int t, TaskPlan.Task file, AtomicLong doneBytes, long totalBytes) throws IOException {
         for (String suffix : TASK_OUTPUTS) Files.deleteIfExists(tmp(taskFile(t, suffix)));
         PipelineStats stats = new PipelineStats();
-        stats.files = 1;
-        long size = sizeOrZero(file.path());
+        stats.files = file.start() == 0 ? 1 : 0; // a file read in parts counts once
+        long size = file.bytes();
         stats.inputBytes = size;
         StepStats readStats = stats.step("read");
         List<StepStats> stepStats = new ArrayList<>();
         for (DocumentStep s : pipeline.steps()) stepStats.add(stats.step(s.name()));
         MinHashDeduplicator minhash = pipeline.minhash() == null ? null : new MinHashDeduplicator(pipeline.minhash());
+        SentenceDeduplicator sentences = pipeline.sentenceDedup() == null ? null : new SentenceDeduplicator(pipeline.sentenceDedup());
         long[] lastReported = {0};
 
         try (OutputStream docsOut = new BufferedOutputStream(new ZstdOutputStream(Files.newOutputStream(tmp(taskFile(t, "jsonl.zst"))), 3), 1 << 16);
              DataOutputStream keysOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp(taskFile(t, "keys"))), 1 << 16));
+             DataOutputStream spansOut = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tmp(taskFile(t, "spans"))), 1 << 16));
              OutputStream removedOut = new BufferedOutputStream(Files.newOutputStream(tmp(taskFile(t, "removed.jsonl"))))) {
             java.util.Map<String, Integer> sampled = new java.util.HashMap<>();
             java.util.function.Consumer<Document> sink = doc -> {
@@ -230,6 +270,11 @@ public final class LocalExecutor {
                     keysOut.writeLong(key.low());
                     keysOut.writeLong(bytes);
                     if (minhash != null) for (int v : minhash.signatureOf(current.text())) keysOut.writeInt(v);
+                    if (sentences != null) {
+                        long[] spans = sentences.spanHashes(current.text());
+                        spansOut.writeInt(spans.length);
+                        for (long h : spans) spansOut.writeLong(h);
+                    }
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -250,12 +295,13 @@ public final class LocalExecutor {
         for (String suffix : TASK_OUTPUTS) {
             Files.move(tmp(taskFile(t, suffix)), taskFile(t, suffix), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         }
-        writeAtomically(taskFile(t, "done"), out -> out.write(file.source().getBytes(StandardCharsets.UTF_8)));
+        writeAtomically(taskFile(t, "done"), out -> out.write(file.file().source().getBytes(StandardCharsets.UTF_8)));
     }
 
-    /** Reads one file, turning every way it can fail into counted bad input. */
-    private void readFile(InputFile file, java.util.function.Consumer<Document> sink, java.util.function.Consumer<BadInput> bad,
+    /** Reads one file or part of one, turning every way it can fail into counted bad input. */
+    private void readFile(TaskPlan.Task task, java.util.function.Consumer<Document> sink, java.util.function.Consumer<BadInput> bad,
                           java.util.function.LongConsumer rawBytesRead) {
+        InputFile file = task.file();
         String source = file.source();
         if (!Files.isRegularFile(file.path()) || !Files.isReadable(file.path())) {
             bad.accept(new BadInput(source, 0, "unreadable file (missing, not a regular file, or no permission)"));
@@ -263,11 +309,24 @@ public final class LocalExecutor {
         }
         try {
             DocumentReader reader = pipeline.reader().readerFor(FormatDetector.detect(file.path()));
-            try (InputStream in = CompressedInput.open(new CountingInputStream(Files.newInputStream(file.path()), rawBytesRead))) {
-                reader.read(in, source, sink, bad);
+            if (!task.whole()) {
+                // A part of an uncompressed line-based file: exactly its bytes, no decompression sniffing mid-file.
+                try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file.path())) {
+                    ch.position(task.start());
+                    InputStream part = new BoundedInputStream(java.nio.channels.Channels.newInputStream(ch), task.end() - task.start());
+                    ((SplittableReader) reader).read(new BufferedInputStream(new CountingInputStream(part, rawBytesRead), 1 << 16),
+                            source, task.firstLine(), sink, bad);
+                }
+            } else if (reader instanceof ParquetReader parquet && !CompressedInput.isCompressed(file.path())) {
+                parquet.read(file.path(), source, sink, bad);
+            } else {
+                try (InputStream in = CompressedInput.open(new CountingInputStream(Files.newInputStream(file.path()), rawBytesRead))) {
+                    reader.read(in, source, sink, bad);
+                }
             }
         } catch (DamagedInputException e) {
-            bad.accept(new BadInput(source, e.line(), "damaged input, rest of file skipped: " + e.getCause().getMessage()));
+            bad.accept(new BadInput(source, e.line(), "damaged input, rest of file skipped: "
+                    + (e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getCause().getClass().getSimpleName())));
         } catch (EOFException e) {
             bad.accept(new BadInput(source, 0, "truncated input, rest of file skipped: " + e.getMessage()));
         } catch (IOException e) {
@@ -421,11 +480,104 @@ public final class LocalExecutor {
         return n;
     }
 
-    private static long sizeOrZero(Path p) {
-        try {
-            return Files.isRegularFile(p) ? Files.size(p) : 0;
-        } catch (IOException e) {
-            return 0;
+    /** At most {@code remaining} bytes of the underlying stream. */
+    private static final class BoundedInputStream extends FilterInputStream {
+        private long remaining;
+
+        BoundedInputStream(InputStream in, long remaining) {
+            super(in);
+            this.remaining = remaining;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (remaining <= 0) return -1;
+            int b = super.read();
+            if (b >= 0) remaining--;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (remaining <= 0) return -1;
+            int n = super.read(b, off, (int) Math.min(len, remaining));
+            if (n > 0) remaining -= n;
+            return n;
+        }
+    }
+
+    /**
+     * Sentence dedup, second pass: the span hashes of the documents that survived exact and MinHash
+     * dedup, in corpus order; a span whose hash was seen before is repeated. Writes, for each
+     * document with repeated spans, {@code (document index, count, span starts...)}.
+     */
+    private void repeatedSpans(int tasks, BitSet removedDocs, DataOutputStream out) throws IOException {
+        LongHashSet seen = new LongHashSet();
+        int global = 0;
+        for (int t = 0; t < tasks; t++) {
+            try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(taskFile(t, "spans")), 1 << 16))) {
+                while (true) {
+                    int n;
+                    try {
+                        n = in.readInt();
+                    } catch (EOFException e) {
+                        break;
+                    }
+                    boolean alive = !removedDocs.get(global);
+                    List<Integer> repeated = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        long h = in.readLong();
+                        if (alive && !seen.add(h)) repeated.add(i);
+                    }
+                    if (!repeated.isEmpty()) {
+                        out.writeInt(global);
+                        out.writeInt(repeated.size());
+                        for (int i : repeated) out.writeInt(i);
+                    }
+                    global++;
+                }
+            }
+            progress.update("dedup", t + 1, tasks);
+        }
+        out.flush();
+    }
+
+    /** Reads the repeated-span decisions back in document order. */
+    private static class SpanDecisions implements AutoCloseable {
+        static final SpanDecisions NONE = new SpanDecisions();
+        private final DataInputStream in;
+        private int nextDoc = -1;
+
+        private SpanDecisions() {
+            in = null;
+        }
+
+        SpanDecisions(Path file) throws IOException {
+            in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+            advance();
+        }
+
+        private void advance() throws IOException {
+            try {
+                nextDoc = in.readInt();
+            } catch (EOFException e) {
+                nextDoc = Integer.MAX_VALUE;
+            }
+        }
+
+        /** The repeated span starts of document {@code global} (asked in increasing order), or null when it has none. */
+        BitSet spansOf(int global) throws IOException {
+            if (in == null || nextDoc != global) return null;
+            BitSet spans = new BitSet();
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) spans.set(in.readInt());
+            advance();
+            return spans;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (in != null) in.close();
         }
     }
 

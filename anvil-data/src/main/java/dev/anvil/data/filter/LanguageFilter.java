@@ -26,9 +26,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * Detectors are built once per configuration and shared, since Lingua's detector is thread-safe.
  */
 public record LanguageFilter(Set<String> candidates, Set<String> keep, double minConfidence, boolean lowAccuracy) implements DocumentStep {
-    /** Widely used languages; Europarl's eleven among them. */
+    /**
+     * Widely used languages, with every official EU language Lingua knows (Europarl holds 21 of them): a
+     * language missing here is forced onto a neighbour (without them Lithuanian came out as Swedish,
+     * Latvian as Dutch, Slovak and Slovene as Czech, Estonian as Finnish, Bulgarian as Russian).
+     */
     public static final Set<String> DEFAULT_CANDIDATES = Set.of("en", "de", "fr", "es", "it", "pt", "nl", "sv", "da", "fi", "el",
-            "pl", "cs", "ru", "uk", "tr", "ar", "zh", "ja", "ko", "hi", "id", "vi", "ro", "hu", "nb");
+            "pl", "cs", "ru", "uk", "tr", "ar", "zh", "ja", "ko", "hi", "id", "vi", "ro", "hu", "nb",
+            "bg", "hr", "sk", "sl", "et", "lv", "lt", "ga");
     static final int MAX_CHARS = 2000;
     private static final Map<LanguageFilter, LanguageDetector> DETECTORS = new ConcurrentHashMap<>();
 

@@ -7,6 +7,7 @@ import dev.anvil.data.DocumentStep;
 import dev.anvil.data.clean.PiiRedactor;
 import dev.anvil.data.clean.UnicodeNormalizer;
 import dev.anvil.data.dedup.MinHashDeduplicator;
+import dev.anvil.data.dedup.SentenceDeduplicator;
 import dev.anvil.data.filter.C4QualityFilter;
 import dev.anvil.data.filter.FineWebQualityFilter;
 import dev.anvil.data.filter.GopherQualityFilter;
@@ -33,9 +34,16 @@ import java.util.TreeMap;
  * <pre>{@code
  * inputs: [raw/]            # files or directories, relative to this file
  * output: clean/
- * format: auto              # or text | paragraphs | lines | jsonl | email | html
+ * format: auto              # or text | paragraphs | lines | jsonl | email | html | csv | parquet
  * jsonl: {text_field: text, id_field: id}
+ * table:                    # csv and parquet columns (defaults: the jsonl fields)
+ *   text_columns: [title, text]
+ *   id_column: id
+ *   metadata_columns: [url] # default: every other column
+ *   header: auto            # csv: true | false | auto (a first row naming the text columns)
+ *   delimiter: ","          # csv: default tab for .tsv, comma otherwise
  * shard_mb: 64
+ * task_mb: 32               # larger uncompressed jsonl/lines/paragraphs files are read as several tasks
  * threads: 0                # 0 = all cores
  * steps:                    # a name alone takes the defaults
  *   - normalize: {form: NFC}
@@ -47,6 +55,7 @@ import java.util.TreeMap;
  *   - pii: {phone_numbers: true}
  *   - exact_dedup
  *   - minhash_dedup: {shingle_size: 5, bands: 14, rows: 8}
+ *   - sentence_dedup: {span_sentences: 3, split: sentences, min_doc_words: 50}
  * }</pre>
  *
  * A threshold set to {@code null} switches its rule off. Deduplication runs over the whole corpus
@@ -55,7 +64,7 @@ import java.util.TreeMap;
 public final class PipelineYaml {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     public static final List<String> STEP_NAMES = List.of("normalize", "language", "gopher_repetition", "gopher_quality",
-            "c4_quality", "fineweb_quality", "pii", "exact_dedup", "minhash_dedup");
+            "c4_quality", "fineweb_quality", "pii", "exact_dedup", "minhash_dedup", "sentence_dedup");
 
     private PipelineYaml() {}
 
@@ -90,16 +99,21 @@ public final class PipelineYaml {
             throw new PipelineDefinitionException("format", e.getMessage());
         }
         OptionMap jsonl = top.child("jsonl");
-        ReaderOptions reader = new ReaderOptions(format, jsonl.string("text_field", "text"), jsonl.string("id_field", "id"));
+        String textField = jsonl.string("text_field", "text");
+        String idField = jsonl.string("id_field", "id");
         jsonl.finish();
+        ReaderOptions reader = new ReaderOptions(format, textField, idField, table(top.child("table")));
         double shardMb = top.requiredNumber("shard_mb", Pipeline.DEFAULT_SHARD_BYTES / (double) (1 << 20));
         if (shardMb <= 0) throw new PipelineDefinitionException("shard_mb", "must be positive, got " + shardMb);
+        double taskMb = top.requiredNumber("task_mb", Pipeline.DEFAULT_TASK_BYTES / (double) (1 << 20));
+        if (taskMb <= 0) throw new PipelineDefinitionException("task_mb", "must be positive, got " + taskMb);
         int threads = top.requiredInt("threads", 0);
         if (threads < 0) throw new PipelineDefinitionException("threads", "must be >= 0, got " + threads);
 
         List<DocumentStep> steps = new ArrayList<>();
         boolean exact = false;
         MinHashDeduplicator.Config minhash = null;
+        SentenceDeduplicator.Config sentences = null;
         Object rawSteps = top.raw("steps");
         if (!top.has("steps")) {
             steps.addAll(Pipeline.defaultSteps());
@@ -137,6 +151,7 @@ public final class PipelineYaml {
                     switch (name) {
                         case "exact_dedup" -> exact = true;
                         case "minhash_dedup" -> minhash = minhash(o);
+                        case "sentence_dedup" -> sentences = sentenceDedup(o);
                         default -> steps.add(step(name, o));
                     }
                 } catch (PipelineDefinitionException e) {
@@ -149,7 +164,37 @@ public final class PipelineYaml {
         }
         top.finish();
         return new Pipeline(inputPaths, baseDir.resolve(output).normalize(), reader, steps, exact, minhash,
-                (long) (shardMb * (1 << 20)), threads);
+                (long) (shardMb * (1 << 20)), threads, sentences, (long) (taskMb * (1 << 20)));
+    }
+
+    private static ReaderOptions.TableColumns table(OptionMap o) {
+        List<String> text = o.strings("text_columns", null);
+        if (text != null && text.isEmpty()) throw new PipelineDefinitionException(o.field("text_columns"), "must name at least one column");
+        String id = o.string("id_column", null);
+        List<String> meta = o.strings("metadata_columns", null);
+        String header = o.has("header") ? String.valueOf(o.raw("header")).toLowerCase(Locale.ROOT) : "auto";
+        Boolean hasHeader = switch (header) {
+            case "auto", "null" -> null;
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new PipelineDefinitionException(o.field("header"), "expected true, false or auto, got '" + header + "'");
+        };
+        String delimiter = o.string("delimiter", null);
+        if (delimiter != null && delimiter.equals("\\t")) delimiter = "\t";
+        if (delimiter != null && delimiter.length() != 1) throw new PipelineDefinitionException(o.field("delimiter"), "expected one character, got '" + delimiter + "'");
+        o.finish();
+        return new ReaderOptions.TableColumns(text, id, meta, hasHeader, delimiter == null ? null : delimiter.charAt(0));
+    }
+
+    private static SentenceDeduplicator.Config sentenceDedup(OptionMap o) {
+        SentenceDeduplicator.Config d = SentenceDeduplicator.Config.DEFAULT;
+        int span = o.requiredInt("span_sentences", d.spanSentences());
+        if (span < 1) throw new PipelineDefinitionException(o.field("span_sentences"), "must be >= 1");
+        String split = o.string("split", d.splitLines() ? "lines" : "sentences");
+        if (!split.equals("sentences") && !split.equals("lines")) throw new PipelineDefinitionException(o.field("split"), "expected sentences or lines, got '" + split + "'");
+        int minWords = o.requiredInt("min_doc_words", d.minDocWords());
+        if (minWords < 0) throw new PipelineDefinitionException(o.field("min_doc_words"), "must be >= 0");
+        return new SentenceDeduplicator.Config(span, split.equals("lines"), minWords);
     }
 
     private static MinHashDeduplicator.Config minhash(OptionMap o) {

@@ -50,6 +50,19 @@ public final class CompressedInput {
         return raw;
     }
 
+    /** True when the file opens with the magic bytes of one of the compressions {@link #open} undoes. */
+    public static boolean isCompressed(Path path) throws IOException {
+        try (InputStream raw = Files.newInputStream(path)) {
+            byte[] m = raw.readNBytes(6);
+            int b0 = m.length > 0 ? m[0] & 0xff : -1;
+            int b1 = m.length > 1 ? m[1] & 0xff : -1;
+            return (b0 == 0x1f && b1 == 0x8b)
+                    || (m.length >= 4 && b0 == 0x28 && b1 == 0xb5 && (m[2] & 0xff) == 0x2f && (m[3] & 0xff) == 0xfd)
+                    || (m.length >= 3 && m[0] == 'B' && m[1] == 'Z' && m[2] == 'h')
+                    || (m.length == 6 && b0 == 0xfd && m[1] == '7' && m[2] == 'z' && m[3] == 'X' && m[4] == 'Z' && m[5] == 0);
+        }
+    }
+
     /** {@code a.jsonl.gz} → {@code a.jsonl}; names without a compression suffix are returned as they are. */
     public static String stripCompressionSuffix(String fileName) {
         String lower = fileName.toLowerCase(Locale.ROOT);

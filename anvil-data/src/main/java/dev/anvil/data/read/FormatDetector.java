@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  * Decides a file's {@link InputFormat} from its name (compression suffix removed) and, where the
  * name is ambiguous, from its first few kilobytes: a text file that opens with RFC 822 headers is
  * an email, a {@code .json} file whose first line is an object is JSONL, a page opening with
- * {@code <!doctype html>} or {@code <html>} is HTML.
+ * {@code <!doctype html>} or {@code <html>} is HTML, a file opening with Parquet's magic
+ * {@code PAR1} is Parquet. {@code .csv} and {@code .tsv} are CSV (the reader picks the separator).
  */
 public final class FormatDetector {
     private static final int PEEK_BYTES = 8192;
@@ -39,6 +40,8 @@ public final class FormatDetector {
         if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) return InputFormat.JSONL;
         if (name.endsWith(".html") || name.endsWith(".htm") || name.endsWith(".xhtml")) return InputFormat.HTML;
         if (name.endsWith(".eml") || name.endsWith(".msg")) return InputFormat.EMAIL;
+        if (name.endsWith(".parquet") || name.endsWith(".pq") || head.startsWith("PAR1")) return InputFormat.PARQUET;
+        if (name.endsWith(".csv") || name.endsWith(".tsv")) return InputFormat.CSV;
         String trimmed = head.stripLeading();
         if (name.endsWith(".json")) return InputFormat.JSONL; // one object per line is the only JSON we read
         if (looksLikeEmail(head)) return InputFormat.EMAIL;

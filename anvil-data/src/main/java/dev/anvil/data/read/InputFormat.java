@@ -16,7 +16,11 @@ public enum InputFormat {
     /** One RFC 822 / MIME message per file. */
     EMAIL,
     /** One HTML page per file, reduced to its main text. */
-    HTML;
+    HTML,
+    /** Comma- or tab-separated rows (RFC 4180 quoting, fields may span lines); text, id and metadata from named columns. */
+    CSV,
+    /** Apache Parquet rows; text, id and metadata from named columns. */
+    PARQUET;
 
     public String id() {
         return name().toLowerCase(Locale.ROOT);

@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * when present (otherwise {@code source#lineNumber}); other scalar fields become metadata.
  * Malformed lines, non-object lines and objects without a string text field are reported and skipped.
  */
-public record JsonlReader(String textField, String idField) implements DocumentReader {
+public record JsonlReader(String textField, String idField) implements SplittableReader {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public JsonlReader {
@@ -25,8 +25,13 @@ public record JsonlReader(String textField, String idField) implements DocumentR
     }
 
     @Override
-    public void read(InputStream in, String source, Consumer<Document> sink, Consumer<BadInput> badInput) throws IOException {
-        Utf8LineReader lines = new Utf8LineReader(in);
+    public Boundary boundary() {
+        return Boundary.LINE;
+    }
+
+    @Override
+    public void read(InputStream in, String source, long firstLine, Consumer<Document> sink, Consumer<BadInput> badInput) throws IOException {
+        Utf8LineReader lines = new Utf8LineReader(in, firstLine);
         Utf8LineReader.Line line;
         while ((line = lines.next()) != null) {
             if (line.text() == null) {

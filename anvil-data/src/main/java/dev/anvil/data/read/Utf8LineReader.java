@@ -23,17 +23,36 @@ public final class Utf8LineReader {
     private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
-    private byte[] buf = new byte[256];
+    private final byte[] chunk = new byte[1 << 16];
+    private int pos;
+    private int limit;
+    private byte[] line = new byte[256];
     private long lineNumber;
     private boolean eof;
 
     public Utf8LineReader(InputStream in) {
-        this.in = in;
+        this(in, 1);
     }
 
-    private int readByte() throws IOException {
+    /** @param firstLine the number of the stream's first line (a part of a larger file starts past 1) */
+    public Utf8LineReader(InputStream in, long firstLine) {
+        this.in = in;
+        this.lineNumber = firstLine - 1;
+    }
+
+    private boolean fill() throws IOException {
         try {
-            return in.read();
+            int n = in.read(chunk, 0, chunk.length);
+            if (n <= 0) {
+                if (n < 0) return false;
+                int b = in.read();
+                if (b < 0) return false;
+                chunk[0] = (byte) b;
+                n = 1;
+            }
+            pos = 0;
+            limit = n;
+            return true;
         } catch (IOException e) {
             throw new DamagedInputException(lineNumber + 1, e);
         }
@@ -43,25 +62,39 @@ public final class Utf8LineReader {
     public Line next() throws IOException {
         if (eof) return null;
         int n = 0;
-        int b;
         boolean any = false;
-        while ((b = readByte()) != -1) {
+        boolean newline = false;
+        while (!newline) {
+            if (pos == limit && !fill()) {
+                eof = true;
+                break;
+            }
             any = true;
-            if (b == '\n') break;
-            if (n == buf.length) buf = Arrays.copyOf(buf, n * 2);
-            buf[n++] = (byte) b;
+            int start = pos;
+            while (pos < limit && chunk[pos] != '\n') pos++;
+            int len = pos - start;
+            if (n + len > line.length) line = Arrays.copyOf(line, Math.max(line.length * 2, n + len));
+            System.arraycopy(chunk, start, line, n, len);
+            n += len;
+            if (pos < limit) {
+                pos++; // the '\n'
+                newline = true;
+            }
         }
-        if (b == -1) {
-            eof = true;
-            if (!any) return null;
-        }
-        if (n > 0 && buf[n - 1] == '\r') n--;
+        if (!any) return null;
+        if (n > 0 && line[n - 1] == '\r') n--;
         lineNumber++;
+        if (isAscii(line, n)) return new Line(lineNumber, new String(line, 0, n, StandardCharsets.ISO_8859_1));
         try {
-            CharBuffer chars = decoder.reset().decode(ByteBuffer.wrap(buf, 0, n));
+            CharBuffer chars = decoder.reset().decode(ByteBuffer.wrap(line, 0, n));
             return new Line(lineNumber, chars.toString());
         } catch (CharacterCodingException e) {
             return new Line(lineNumber, null);
         }
+    }
+
+    private static boolean isAscii(byte[] b, int n) {
+        for (int i = 0; i < n; i++) if (b[i] < 0) return false;
+        return true;
     }
 }

@@ -78,7 +78,9 @@ class ReadersTest {
         assertThat(read(new PlainTextReader(InputFormat.PARAGRAPHS), text)).extracting(Document::text)
                 .containsExactly("First paragraph\nstill first.", "Second one.", "Third.");
         assertThat(read(new PlainTextReader(InputFormat.LINES), text)).extracting(Document::id)
-                .containsExactly("f#0", "f#1", "f#2", "f#3");
+                .containsExactly("f#1", "f#2", "f#5", "f#7");
+        assertThat(read(new PlainTextReader(InputFormat.PARAGRAPHS), text)).extracting(Document::id).containsExactly("f#1", "f#5", "f#7");
+        assertThat(read(new PlainTextReader(InputFormat.TEXT), text)).extracting(Document::id).containsExactly("f#0");
     }
 
     @Test
