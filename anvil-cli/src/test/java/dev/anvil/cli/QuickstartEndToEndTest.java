@@ -106,6 +106,22 @@ class QuickstartEndToEndTest {
         assertThat(third.exit()).as(third.err()).isZero();
         assertThat(actions(run, 3)).containsExactly(Map.entry("data", "reused"), Map.entry("tokenizer", "reused"), Map.entry("tokenize", "reused"),
                 Map.entry("train", "reused"), Map.entry("eval", "reused"), Map.entry("sample", "forced"), Map.entry("export", "reused"), Map.entry("report", "ran"));
+
+        // a stage without stage.json (killed before it finished) runs again, with the stages that read it
+        Files.delete(run.resolve("eval/stage.json"));
+        TokenizerCommandTest.Run fourth = quickstart(run, "--set", "train.lr=1e-3");
+        assertThat(fourth.exit()).as(fourth.err()).isZero();
+        assertThat(actions(run, 4)).containsExactly(Map.entry("data", "reused"), Map.entry("tokenizer", "reused"), Map.entry("tokenize", "reused"),
+                Map.entry("train", "reused"), Map.entry("eval", "ran"), Map.entry("sample", "reused"), Map.entry("export", "reused"), Map.entry("report", "ran"));
+
+        // --from re-runs from a stage, --until stops early; --from needs the earlier stages up to date
+        TokenizerCommandTest.Run fifth = quickstart(run, "--set", "train.lr=1e-3", "--from", "sample", "--until", "export");
+        assertThat(fifth.exit()).as(fifth.err()).isZero();
+        assertThat(actions(run, 5)).containsExactly(Map.entry("data", "reused"), Map.entry("tokenizer", "reused"), Map.entry("tokenize", "reused"),
+                Map.entry("train", "reused"), Map.entry("eval", "reused"), Map.entry("sample", "forced"), Map.entry("export", "forced"));
+        TokenizerCommandTest.Run stale = quickstart(run, "--set", "train.lr=5e-4", "--from", "eval");
+        assertThat(stale.exit()).isEqualTo(1);
+        assertThat(stale.err()).contains("--from eval: stage train has no up-to-date output");
     }
 
     private static TokenizerCommandTest.Run quickstart(Path run, String... more) {
