@@ -23,9 +23,11 @@ final class RunProgress {
     private double fraction;
     private String detail = "";
     private boolean drawn;
+    private final boolean animate;
 
-    RunProgress(PrintStream out, String[] names) {
+    RunProgress(PrintStream out, String[] names, boolean animate) {
         this.out = out;
+        this.animate = animate;
         this.names = names;
         this.estimates = new double[names.length];
     }
@@ -85,7 +87,7 @@ final class RunProgress {
     }
 
     private void draw(boolean force) {
-        if (current < 0) return;
+        if (current < 0 || !animate) return;
         long now = System.nanoTime();
         if (!force && drawn && now - lastDraw < 200_000_000L) return;
         lastDraw = now;

@@ -82,13 +82,19 @@ public final class StageRunner {
     private final String shownRunDir;
     private final Options options;
     private final PrintStream console;
+    private final boolean animate;
 
-    public StageRunner(Recipe recipe, Path runDir, Options options, PrintStream console) {
+    /**
+     * @param console where the stage lines go (the bar too, when {@code animate})
+     * @param animate redraw a progress bar in place ({@code \r}); off for --quiet, --json and logs
+     */
+    public StageRunner(Recipe recipe, Path runDir, Options options, PrintStream console, boolean animate) {
         this.recipe = recipe;
         this.runDir = runDir.toAbsolutePath().normalize();
         this.shownRunDir = runDir.toString();
         this.options = options;
         this.console = console;
+        this.animate = animate;
     }
 
     public List<Outcome> run() throws Exception {
@@ -102,7 +108,7 @@ public final class StageRunner {
                 + (options.force().isEmpty() ? "" : " --force " + String.join(",", options.force())));
 
         String[] names = STAGE_NAMES.subList(0, until + 1).toArray(String[]::new);
-        RunProgress progress = new RunProgress(System.err, names);
+        RunProgress progress = new RunProgress(console, names, animate);
         Map<String, JsonNode> done = new LinkedHashMap<>();   // stage.json of stages run or reused so far
         Map<String, JsonNode> summaries = new HashMap<>();
         for (int i = 0; i <= until; i++) { // first estimates, from whatever earlier runs left
