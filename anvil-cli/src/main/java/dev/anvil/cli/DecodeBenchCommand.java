@@ -26,7 +26,11 @@ public final class DecodeBenchCommand implements Callable<Integer> {
 
     @Option(names = "--prompt-tokens", defaultValue = "128", paramLabel = "N", description = "Prompt length (default: ${DEFAULT-VALUE}).") int promptTokens;
     @Option(names = "--decode-tokens", defaultValue = "128", paramLabel = "N", description = "Tokens decoded after the prompt (default: ${DEFAULT-VALUE}).") int decodeTokens;
-    @Option(names = "--runs", defaultValue = "3", paramLabel = "N", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).") int runs;
+    @Option(names = "--runs", defaultValue = "5", paramLabel = "N", description = "Timed runs; the median is reported (default: ${DEFAULT-VALUE}).") int runs;
+    @Option(names = "--warmup-seconds", defaultValue = "3", paramLabel = "S",
+            description = "Untimed runs for at least this long first, so the JIT has compiled the kernels (default: ${DEFAULT-VALUE}).") double warmupSeconds;
+    @Option(names = "--bandwidth-mb", defaultValue = "320", paramLabel = "MB",
+            description = "Size of each of the two arrays the memory-bandwidth probe reads; 0 skips the probe (default: ${DEFAULT-VALUE}, larger than most L3 caches).") int bandwidthMb;
 
     @Override
     public Integer call() throws Exception {
@@ -52,6 +56,7 @@ public final class DecodeBenchCommand implements Callable<Integer> {
             params = m.parameters();
         }
         if (promptTokens < 1 || decodeTokens < 1 || runs < 1) throw new IllegalArgumentException("--prompt-tokens, --decode-tokens and --runs must be positive");
+        if (warmupSeconds < 0 || bandwidthMb < 0) throw new IllegalArgumentException("--warmup-seconds and --bandwidth-mb must not be negative");
         if (promptTokens + decodeTokens > config.contextLength()) {
             throw new IllegalArgumentException("--prompt-tokens + --decode-tokens = " + (promptTokens + decodeTokens) + " exceed the context of " + config.contextLength());
         }
@@ -61,29 +66,85 @@ public final class DecodeBenchCommand implements Callable<Integer> {
         int[] prompt = new int[promptTokens];
         for (int i = 0; i < prompt.length; i++) prompt[i] = rng.nextInt(config.vocabSize());
         double[] prefill = new double[runs], decode = new double[runs];
-        for (int r = -1; r < runs; r++) { // run −1 warms the JIT up
-            session.reset();
-            long t0 = System.nanoTime();
-            float[] logits = session.append(prompt, 0, prompt.length);
-            long t1 = System.nanoTime();
-            for (int i = 0; i < decodeTokens; i++) logits = session.append(argmax(logits));
-            long t2 = System.nanoTime();
-            if (r >= 0) {
-                prefill[r] = (t1 - t0) / 1e9;
-                decode[r] = (t2 - t1) / 1e9;
-            }
+        // Warm-up by time, not by count: one 128-token run is far too little for C2 to compile every
+        // GEMM microkernel variant, and a cold prefill measured 10-100× slower than a warm one.
+        long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+        int warmRuns = 0;
+        do {
+            timedRun(session, prompt, null, 0);
+            warmRuns++;
+        } while (System.nanoTime() < warmEnd || warmRuns < 2);
+        for (int r = 0; r < runs; r++) {
+            double[] t = timedRun(session, prompt, prefill, r);
+            decode[r] = t[1];
         }
         Arrays.sort(prefill);
         Arrays.sort(decode);
         double p = prefill[runs / 2], d = decode[runs / 2];
         double decodeRate = decodeTokens / d;
-        // Each decoded token reads every weight once (the tied embedding table only as the output head).
+        // Each decoded token reads every weight once (the tied embedding table only as the output
+        // head; an untied input embedding only one row; GPT-2's position table one row).
         double weightBytes = 4.0 * (params.data().length - (config.tiedEmbeddings() ? 0 : (long) config.vocabSize() * config.width())
                 - (config.family() == ModelConfig.Family.GPT2 ? (long) config.contextLength() * config.width() : 0));
         System.out.printf(Locale.ROOT, "prefill %.1f tokens/s (time to first token %.1f ms)%n", promptTokens / p, p * 1e3);
         System.out.printf(Locale.ROOT, "decode  %.1f tokens/s (%.2f ms/token), weights %.1f MB/token → %.2f GB/s%n",
                 decodeRate, d * 1e3 / decodeTokens, weightBytes / 1e6, weightBytes * decodeRate / 1e9);
+        if (bandwidthMb > 0) {
+            double bandwidth = readBandwidth((long) bandwidthMb << 20);
+            System.out.printf(Locale.ROOT, "memory  read bandwidth %.2f GB/s (2 × %d MB, %d threads): decode uses %.2f of it%s%n",
+                    bandwidth / 1e9, bandwidthMb, ComputePool.shared().threads(), weightBytes * decodeRate / bandwidth,
+                    weightBytes < 2.0 * ((long) bandwidthMb << 20) ? " (weights smaller than the probe: they may sit in cache, so > 1 is possible)" : "");
+        }
+        System.out.printf(Locale.ROOT, "(%d warm-up runs; medians of %d timed runs; load average %s)%n", warmRuns, runs, loadAverage());
         return 0;
+    }
+
+    /** One prefill of {@code prompt} then {@code decodeTokens} greedy steps; {prefill s, decode s}, prefill also into prefill[r] when given. */
+    private double[] timedRun(InferenceSession session, int[] prompt, double[] prefill, int r) {
+        session.reset();
+        long t0 = System.nanoTime();
+        float[] logits = session.append(prompt, 0, prompt.length);
+        long t1 = System.nanoTime();
+        for (int i = 0; i < decodeTokens; i++) logits = session.append(argmax(logits));
+        long t2 = System.nanoTime();
+        if (prefill != null) prefill[r] = (t1 - t0) / 1e9;
+        return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9};
+    }
+
+    /**
+     * Read bandwidth in bytes/s: the best of five passes comparing two equal int arrays with
+     * {@link Arrays#mismatch} (a vectorised intrinsic that only reads), split over the compute
+     * pool's threads as the decode kernels are. Arrays larger than the last-level cache give DRAM
+     * bandwidth, the ceiling for decoding a model whose weights do not fit in cache.
+     */
+    static double readBandwidth(long bytesPerArray) {
+        int n = (int) Math.min(Integer.MAX_VALUE - 8, bytesPerArray / 4);
+        int[] a = new int[n], b = new int[n];
+        for (int i = 0; i < n; i++) a[i] = b[i] = i * 31;
+        ComputePool pool = ComputePool.shared();
+        int pieces = pool.threads() * 8;
+        double best = 0;
+        long[] found = new long[1];
+        for (int pass = 0; pass < 6; pass++) {
+            long t0 = System.nanoTime();
+            pool.run(pieces, k -> {
+                int from = (int) ((long) n * k / pieces), to = (int) ((long) n * (k + 1) / pieces);
+                if (Arrays.mismatch(a, from, to, b, from, to) >= 0) found[0]++;
+            });
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (pass > 0) best = Math.max(best, 8.0 * n / seconds); // pass 0 warms up
+        }
+        if (found[0] != 0) throw new IllegalStateException("bandwidth probe: equal arrays compared unequal");
+        return best;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (java.io.IOException | RuntimeException e) {
+            return String.format(Locale.ROOT, "%.2f", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        }
     }
 
     private static int argmax(float[] z) {
