@@ -90,12 +90,13 @@ public final class DecodeBenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "decode  %.1f tokens/s (%.2f ms/token), weights %.1f MB/token → %.2f GB/s%n",
                 decodeRate, d * 1e3 / decodeTokens, weightBytes / 1e6, weightBytes * decodeRate / 1e9);
         if (bandwidthMb > 0) {
-            double bandwidth = readBandwidth((long) bandwidthMb << 20);
+            double bandwidth = dev.anvil.core.compute.MemoryBandwidth.read((long) bandwidthMb << 20);
             System.out.printf(Locale.ROOT, "memory  read bandwidth %.2f GB/s (2 × %d MB, %d threads): decode uses %.2f of it%s%n",
                     bandwidth / 1e9, bandwidthMb, ComputePool.shared().threads(), weightBytes * decodeRate / bandwidth,
                     weightBytes < 2.0 * ((long) bandwidthMb << 20) ? " (weights smaller than the probe: they may sit in cache, so > 1 is possible)" : "");
         }
-        System.out.printf(Locale.ROOT, "(%d warm-up runs; medians of %d timed runs; load average %s)%n", warmRuns, runs, loadAverage());
+        System.out.printf(Locale.ROOT, "(%d warm-up runs; medians of %d timed runs; 1-minute load average %.2f)%n", warmRuns, runs,
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         return 0;
     }
 
@@ -109,42 +110,6 @@ public final class DecodeBenchCommand implements Callable<Integer> {
         long t2 = System.nanoTime();
         if (prefill != null) prefill[r] = (t1 - t0) / 1e9;
         return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9};
-    }
-
-    /**
-     * Read bandwidth in bytes/s: the best of five passes comparing two equal int arrays with
-     * {@link Arrays#mismatch} (a vectorised intrinsic that only reads), split over the compute
-     * pool's threads as the decode kernels are. Arrays larger than the last-level cache give DRAM
-     * bandwidth, the ceiling for decoding a model whose weights do not fit in cache.
-     */
-    static double readBandwidth(long bytesPerArray) {
-        int n = (int) Math.min(Integer.MAX_VALUE - 8, bytesPerArray / 4);
-        int[] a = new int[n], b = new int[n];
-        for (int i = 0; i < n; i++) a[i] = b[i] = i * 31;
-        ComputePool pool = ComputePool.shared();
-        int pieces = pool.threads() * 8;
-        double best = 0;
-        long[] found = new long[1];
-        for (int pass = 0; pass < 6; pass++) {
-            long t0 = System.nanoTime();
-            pool.run(pieces, k -> {
-                int from = (int) ((long) n * k / pieces), to = (int) ((long) n * (k + 1) / pieces);
-                if (Arrays.mismatch(a, from, to, b, from, to) >= 0) found[0]++;
-            });
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            if (pass > 0) best = Math.max(best, 8.0 * n / seconds); // pass 0 warms up
-        }
-        if (found[0] != 0) throw new IllegalStateException("bandwidth probe: equal arrays compared unequal");
-        return best;
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] f = java.nio.file.Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (java.io.IOException | RuntimeException e) {
-            return String.format(Locale.ROOT, "%.2f", java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        }
     }
 
     private static int argmax(float[] z) {

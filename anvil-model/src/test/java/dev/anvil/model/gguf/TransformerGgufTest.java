@@ -235,6 +235,25 @@ class TransformerGgufTest {
         Path wrongArch = dir.resolve("w.gguf");
         Gguf.write(wrongArch, Map.of("general.architecture", Gguf.Value.string("mamba")), java.util.List.of());
         assertThatThrownBy(() -> TransformerGguf.read(wrongArch)).hasMessageContaining("mamba").hasMessageContaining("supported: llama, gpt2");
+        // A tensor type this reader does not know (ggml's Q4_K, id 12): the error names it and lists the supported ones.
+        Path k4 = dir.resolve("k.gguf");
+        Gguf.write(k4, Map.of("general.architecture", Gguf.Value.string("llama")),
+                java.util.List.of(new Gguf.TensorToWrite("blk.0.attn_q.weight", new int[] {2, 32}, new float[64], 0)));
+        byte[] bytes = Files.readAllBytes(k4);
+        int at = indexOf(bytes, "blk.0.attn_q.weight".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "blk.0.attn_q.weight".length() + 4 + 2 * 8;
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(at, 12);
+        Files.write(k4, bytes);
+        assertThatThrownBy(() -> new Gguf.Reader(k4)).hasMessageContaining("k.gguf").hasMessageContaining("blk.0.attn_q.weight")
+                .hasMessageContaining("ggml type 12").hasMessageContaining("Q4_0").hasMessageContaining("Q8_0");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        throw new AssertionError("not found");
     }
 
     @Test
