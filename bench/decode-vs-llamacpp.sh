@@ -26,7 +26,8 @@ export JAVA_HOME=$ANVIL_JAVA_HOME
 (cd "$ROOT" && ./mvnw -q -B -DskipTests -Dmaven.javadoc.skip=true -pl anvil-bench -am package) >/dev/null
 BENCH_TARGET="$ROOT/anvil-bench/target"
 cp="$BENCH_TARGET/classes:$(cat "$BENCH_TARGET/runtime-classpath.txt")"
-LOG=$(mktemp -t llamacpp-stderr.XXXXXX)
+# Under target/, not /tmp: files in a shared /tmp were seen disappearing mid-run.
+LOG="$BENCH_TARGET/llamacpp-stderr.log"
 trap 'rm -f "$LOG"' EXIT
 echo "$(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for shape in $SHAPES; do

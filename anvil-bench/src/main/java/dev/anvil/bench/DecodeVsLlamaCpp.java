@@ -158,7 +158,7 @@ public final class DecodeVsLlamaCpp {
         double bandwidth = MemoryBandwidth.read(320L << 20);
         System.out.printf(Locale.ROOT, "memory read bandwidth %.2f GB/s (2 x 320 MB): decode uses %.2f (anvil), %.2f (llama.cpp) of it%s%n",
                 bandwidth / 1e9, weightBytes * ad / bandwidth, weightBytes * ld / bandwidth,
-                weightBytes < 640e6 ? "; the weights fit in a large L3, so > 1 is possible" : "");
+                weightBytes < (320L << 20) ? "; the weights are smaller than one probe array and may sit in cache, so > 1 is possible" : "");
         System.out.printf(Locale.ROOT, "load average (1 min) during the timed runs: median %.2f%n", median(load));
         Files.deleteIfExists(file);
         Files.deleteIfExists(dir);

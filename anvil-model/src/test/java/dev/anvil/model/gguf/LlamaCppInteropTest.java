@@ -124,8 +124,8 @@ class LlamaCppInteropTest {
     }
 
     /** Our greedy continuation: argmax of every next-token distribution, the end-of-text token excluded. */
-    private int[] greedy(ParameterBuffer weights, int[] prompt, int n) {
-        InferenceSession s = new InferenceSession(config, weights);
+    private int[] greedy(ParameterBuffer weights, int[] prompt, int n, boolean q4_0Decode) {
+        InferenceSession s = new InferenceSession(config, weights, config.contextLength(), config.contextLength(), q4_0Decode);
         float[] logits = s.append(prompt, 0, prompt.length);
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
@@ -205,7 +205,7 @@ class LlamaCppInteropTest {
             }
             int distinct = 0;
             for (String prompt : PROMPTS) {
-                int[] ours = greedy(net.parameters(), tok.encodeOrdinary(prompt), CONTINUATION);
+                int[] ours = greedy(net.parameters(), tok.encodeOrdinary(prompt), CONTINUATION, false);
                 assertThat(theirGreedy(llama, prompt, CONTINUATION)).as("greedy continuation of %s (ours: %s)", prompt, tok.decode(ours)).containsExactly(ours);
                 distinct += new HashSet<>(toList(ours)).size();
             }
@@ -241,7 +241,7 @@ class LlamaCppInteropTest {
 
     /**
      * Q4_0 export: llama.cpp's greedy continuation from our Q4_0 file equals ours from the same file
-     * read back (the weights dequantized, as our Q4_0 inference computes them). llama.cpp multiplies
+     * read back, decoded with the Q4_0 kernel ({@code QuantizedMatVec}). llama.cpp multiplies
      * Q4_0 weights with activations it quantizes to Q8_0, so the logits differ slightly more than for
      * F32; the argmax of a trained model still agrees.
      */
@@ -258,7 +258,7 @@ class LlamaCppInteropTest {
             assertRendersConversationsAsWeDo(llama, ChatTemplate.LLAMA3);
             int agreed = 0;
             for (String prompt : PROMPTS) {
-                int[] ours = greedy(q4, tok.encodeOrdinary(prompt), CONTINUATION), theirs = theirGreedy(llama, prompt, CONTINUATION);
+                int[] ours = greedy(q4, tok.encodeOrdinary(prompt), CONTINUATION, true), theirs = theirGreedy(llama, prompt, CONTINUATION);
                 assertThat(theirs).hasSize(CONTINUATION);
                 int k = 0;
                 while (k < CONTINUATION && ours[k] == theirs[k]) k++;
@@ -269,7 +269,7 @@ class LlamaCppInteropTest {
                 int[] prefix = new int[tok.encodeOrdinary(prompt).length + k];
                 System.arraycopy(tok.encodeOrdinary(prompt), 0, prefix, 0, prefix.length - k);
                 System.arraycopy(ours, 0, prefix, prefix.length - k, k);
-                float[] z = new InferenceSession(config, q4).append(prefix, 0, prefix.length);
+                float[] z = new InferenceSession(config, q4, config.contextLength(), config.contextLength(), true).append(prefix, 0, prefix.length);
                 System.out.printf("Q4_0 %s: parted at %d, gap %.4f%n", prompt.replace('\n', ' '), k, z[ours[k]] - z[theirs[k]]);
                 assertThat(z[ours[k]] - z[theirs[k]]).as("Q4_0 continuation of %s parts at token %d (ours %s, theirs %s)", prompt, k,
                         tok.decode(ours), tok.decode(theirs)).isLessThan(0.05f);
