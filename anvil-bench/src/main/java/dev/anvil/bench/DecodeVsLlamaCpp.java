@@ -10,6 +10,7 @@ import dev.anvil.core.random.Rng;
 import dev.anvil.model.ModelConfig;
 import dev.anvil.model.Transformer;
 import dev.anvil.model.gguf.TransformerGguf;
+import dev.anvil.model.inference.DecodeTiming;
 import dev.anvil.model.inference.InferenceSession;
 import dev.anvil.tokenizer.BpeTokenizer;
 import dev.anvil.tokenizer.pretokenize.SplitPattern;
@@ -129,14 +130,14 @@ public final class DecodeVsLlamaCpp {
             long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             int warm = 0;
             do {
-                anvilRun(session, prompt, decodeTokens);
+                DecodeTiming.measure(session, prompt, decodeTokens);
                 llama.complete(request(promptText, decodeTokens));
                 warm++;
             } while (System.nanoTime() < warmEnd || warm < 2);
             for (int r = 0; r < runs; r++) {
-                double[] a = anvilRun(session, prompt, decodeTokens);
-                anvilPrefill[r] = a[0];
-                anvilDecode[r] = a[1];
+                DecodeTiming a = DecodeTiming.measure(session, prompt, decodeTokens);
+                anvilPrefill[r] = a.prefillSeconds();
+                anvilDecode[r] = a.decodeSeconds();
                 long logMark = Files.size(llamaLog);
                 long t0 = System.nanoTime();
                 llama.complete(request(promptText, decodeTokens));
@@ -162,17 +163,6 @@ public final class DecodeVsLlamaCpp {
         System.out.printf(Locale.ROOT, "load average (1 min) during the timed runs: median %.2f%n", median(load));
         Files.deleteIfExists(file);
         Files.deleteIfExists(dir);
-    }
-
-    /** {prefill seconds, decode seconds} of one prompt and decodeTokens greedy steps. */
-    private static double[] anvilRun(InferenceSession session, int[] prompt, int decodeTokens) {
-        session.reset();
-        long t0 = System.nanoTime();
-        float[] logits = session.append(prompt, 0, prompt.length);
-        long t1 = System.nanoTime();
-        for (int i = 0; i < decodeTokens; i++) logits = session.append(argmax(logits));
-        long t2 = System.nanoTime();
-        return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9};
     }
 
     /**
@@ -208,11 +198,5 @@ public final class DecodeVsLlamaCpp {
         double[] s = xs.clone();
         Arrays.sort(s);
         return s[s.length / 2];
-    }
-
-    private static int argmax(float[] z) {
-        int best = 0;
-        for (int i = 1; i < z.length; i++) if (z[i] > z[best]) best = i;
-        return best;
     }
 }

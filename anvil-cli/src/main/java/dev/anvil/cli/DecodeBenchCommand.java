@@ -5,6 +5,7 @@ import dev.anvil.core.random.Rng;
 import dev.anvil.core.tensor.ParameterBuffer;
 import dev.anvil.model.ModelConfig;
 import dev.anvil.model.Transformer;
+import dev.anvil.model.inference.DecodeTiming;
 import dev.anvil.model.inference.InferenceSession;
 import dev.anvil.train.TrainedModel;
 import picocli.CommandLine.Command;
@@ -96,12 +97,13 @@ public final class DecodeBenchCommand implements Callable<Integer> {
         long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
         int warmRuns = 0;
         do {
-            timedRun(session, prompt, null, 0);
+            DecodeTiming.measure(session, prompt, decodeTokens);
             warmRuns++;
         } while (System.nanoTime() < warmEnd || warmRuns < 2);
         for (int r = 0; r < runs; r++) {
-            double[] t = timedRun(session, prompt, prefill, r);
-            decode[r] = t[1];
+            DecodeTiming t = DecodeTiming.measure(session, prompt, decodeTokens);
+            prefill[r] = t.prefillSeconds();
+            decode[r] = t.decodeSeconds();
         }
         Arrays.sort(prefill);
         Arrays.sort(decode);
@@ -119,23 +121,5 @@ public final class DecodeBenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "(%d warm-up runs; medians of %d timed runs; 1-minute load average %.2f)%n", warmRuns, runs,
                 java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         return 0;
-    }
-
-    /** One prefill of {@code prompt} then {@code decodeTokens} greedy steps; {prefill s, decode s}, prefill also into prefill[r] when given. */
-    private double[] timedRun(InferenceSession session, int[] prompt, double[] prefill, int r) {
-        session.reset();
-        long t0 = System.nanoTime();
-        float[] logits = session.append(prompt, 0, prompt.length);
-        long t1 = System.nanoTime();
-        for (int i = 0; i < decodeTokens; i++) logits = session.append(argmax(logits));
-        long t2 = System.nanoTime();
-        if (prefill != null) prefill[r] = (t1 - t0) / 1e9;
-        return new double[] {(t1 - t0) / 1e9, (t2 - t1) / 1e9};
-    }
-
-    private static int argmax(float[] z) {
-        int best = 0;
-        for (int i = 1; i < z.length; i++) if (z[i] > z[best]) best = i;
-        return best;
     }
 }
