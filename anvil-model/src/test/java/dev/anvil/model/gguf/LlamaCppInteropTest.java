@@ -168,12 +168,13 @@ class LlamaCppInteropTest {
      * bisection on b finds the gap (to 2⁻²⁰ of the search range). The binding's own probability
      * output cannot be used: java-llama.cpp 4.2.0's receiveCompletion reads
      * {@code completion_probabilities[i]["probs"][k]["tok_str"]}, keys the bundled llama.cpp server no
-     * longer writes (it writes {@code top_logprobs} / {@code token} / {@code logprob}), and nlohmann
+     * longer writes (its newer format has {@code top_logprobs} or {@code top_probs} entries with
+     * {@code token} and {@code logprob} or {@code prob}), and nlohmann
      * json's const operator[] then aborts the JVM: {@code json.hpp:21450: GGML_ASSERT(it !=
      * m_data.m_value.object->end()) failed}. Logit gaps carry the whole distribution (softmax
      * ignores a common shift), so comparing them compares the probabilities.
      */
-    private double theirGap(LlamaModel llama, String prompt, int top, int j) {
+    private double theirGap(LlamaModel llama, String prompt, int j) {
         String target = tok.decode(new int[] {j});
         double lo = 0, hi = 40;
         for (int i = 0; i < 20; i++) {
@@ -226,7 +227,7 @@ class LlamaCppInteropTest {
                 for (int k = 0; k < order.length && probed < 4; k++) {
                     int j = order[k];
                     if (j == top || j == eot || !identifiableByText(j) || z[top] - z[j] > 30) continue;
-                    double ourGap = z[top] - z[j], theirGap = theirGap(llama, prompt, top, j);
+                    double ourGap = z[top] - z[j], theirGap = theirGap(llama, prompt, j);
                     assertThat(theirGap).as("logit gap z[%s] - z[%s] after %s", tok.decode(new int[] {top}), tok.decode(new int[] {j}), prompt)
                             .isCloseTo(ourGap, org.assertj.core.data.Offset.offset(1e-4));
                     worst = Math.max(worst, Math.abs(theirGap - ourGap));
