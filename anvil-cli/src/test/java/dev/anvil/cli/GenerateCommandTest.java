@@ -114,6 +114,22 @@ class GenerateCommandTest {
         assertThat(fromHf.exit()).as(fromHf.err()).isZero();
         assertThat(fromHf.out()).isEqualTo(fromRun.out());
 
+        // Q4_0 and half-precision exports, each carrying the chat template, which a re-export keeps.
+        Path q4 = dir.resolve("out/model-q4.gguf");
+        var exportQ4 = TokenizerCommandTest.run("export", "--model", run.toString(), "--format", "gguf", "--dtype", "q4_0", "--chat-template", "llama3", "--output", q4.toString());
+        assertThat(exportQ4.exit()).as(exportQ4.err()).isZero();
+        assertThat(java.nio.file.Files.size(q4)).isLessThan(java.nio.file.Files.size(q8));
+        assertThat(ChatCommand.storedTemplate(q4)).isEqualTo(dev.anvil.model.chat.ChatTemplate.LLAMA3);
+        assertThat(TokenizerCommandTest.run("generate", "--model", q4.toString(), "--prompt", "the quick", "--temperature", "0", "--max-tokens", "5").exit()).isZero();
+        Path hfBf16 = dir.resolve("out/hf-bf16");
+        var exportBf16 = TokenizerCommandTest.run("export", "--model", q4.toString(), "--format", "hf", "--dtype", "bf16", "--output", hfBf16.toString());
+        assertThat(exportBf16.exit()).as(exportBf16.err()).isZero();
+        assertThat(new ObjectMapper().readTree(hfBf16.resolve("config.json").toFile()).get("torch_dtype").asText()).isEqualTo("bfloat16");
+        assertThat(ChatCommand.storedTemplate(hfBf16)).isEqualTo(dev.anvil.model.chat.ChatTemplate.LLAMA3);
+        var refusedQ4 = TokenizerCommandTest.run("export", "--model", run.toString(), "--format", "hf", "--dtype", "q4_0", "--output", dir.resolve("out/x").toString());
+        assertThat(refusedQ4.exit()).isEqualTo(1);
+        assertThat(refusedQ4.err()).contains("f32, f16 or bf16");
+
         var charRun = tinyRun(dir, ModelConfig.Family.LLAMA);
         var refused = TokenizerCommandTest.run("export", "--model", charRun.toString(), "--format", "gguf", "--output", dir.resolve("c.gguf").toString());
         assertThat(refused.exit()).isEqualTo(1);

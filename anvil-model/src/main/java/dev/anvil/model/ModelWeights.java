@@ -20,6 +20,11 @@ public final class ModelWeights {
     private ModelWeights() {}
 
     public static void save(ModelConfig config, ParameterBuffer params, Path file, Map<String, String> metadata) throws IOException {
+        save(config, params, file, metadata, "F32");
+    }
+
+    /** Saves every tensor as {@code dtype} (F32, F16 or BF16). */
+    public static void save(ModelConfig config, ParameterBuffer params, Path file, Map<String, String> metadata, String dtype) throws IOException {
         List<Safetensors.Entry> entries = new ArrayList<>();
         for (ParameterBuffer.Layout.Entry e : params.layout().entries()) {
             boolean conv = TransformerLayout.isConv1D(config, e.name());
@@ -30,7 +35,7 @@ public final class ModelWeights {
         Map<String, String> meta = new java.util.LinkedHashMap<>();
         meta.put("format", "pt");
         if (metadata != null) meta.putAll(metadata);
-        Safetensors.write(file, entries, meta);
+        Safetensors.write(file, entries, meta, dtype);
     }
 
     /**

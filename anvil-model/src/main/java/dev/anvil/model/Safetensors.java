@@ -22,7 +22,7 @@ import java.util.Map;
  * mapping each tensor name to {@code {"dtype", "shape", "data_offsets": [begin, end)}} (offsets
  * relative to the end of the header) plus an optional {@code "__metadata__"} string map, then the
  * raw little-endian tensor bytes. The header is padded with spaces to a multiple of 8 bytes.
- * Anvil writes F32; it reads F32, F16 and BF16.
+ * Anvil writes and reads F32, F16 and BF16.
  */
 public final class Safetensors {
 
@@ -51,6 +51,19 @@ public final class Safetensors {
     }
 
     public static void write(Path file, List<Entry> entries, Map<String, String> metadata) throws IOException {
+        write(file, entries, metadata, "F32");
+    }
+
+    /**
+     * Writes every tensor as {@code dtype}: F32, F16 or BF16 (rounded to nearest even, as PyTorch's
+     * {@code .half()} / {@code .bfloat16()} do).
+     */
+    public static void write(Path file, List<Entry> entries, Map<String, String> metadata, String dtype) throws IOException {
+        int bytesPer = switch (dtype) {
+            case "F32" -> 4;
+            case "F16", "BF16" -> 2;
+            default -> throw new IllegalArgumentException("safetensors: cannot write dtype " + dtype + " (supported: F32, F16, BF16)");
+        };
         ObjectMapper json = new ObjectMapper();
         ObjectNode header = json.createObjectNode();
         if (metadata != null && !metadata.isEmpty()) {
@@ -60,12 +73,12 @@ public final class Safetensors {
         long pos = 0;
         for (Entry e : entries) {
             ObjectNode t = header.putObject(e.name());
-            t.put("dtype", "F32");
+            t.put("dtype", dtype);
             ArrayNode shape = t.putArray("shape");
             for (int d : e.shape()) shape.add(d);
             ArrayNode offsets = t.putArray("data_offsets");
             offsets.add(pos);
-            pos += 4 * e.size();
+            pos += (long) bytesPer * e.size();
             offsets.add(pos);
         }
         byte[] headerBytes = json.writeValueAsBytes(header);
@@ -81,20 +94,28 @@ public final class Safetensors {
                     int rows = e.shape()[0], cols = e.shape()[1]; // file shape; memory holds [cols, rows]
                     for (int r = 0; r < rows; r++) {
                         for (int c = 0; c < cols; c++) {
-                            if (!buf.hasRemaining()) drain(ch, buf);
-                            buf.putFloat(e.data()[e.offset() + c * rows + r]);
+                            if (buf.remaining() < 4) drain(ch, buf);
+                            put(buf, dtype, e.data()[e.offset() + c * rows + r]);
                         }
                     }
                 } else {
                     long n = e.size();
                     for (long i = 0; i < n; i++) {
-                        if (!buf.hasRemaining()) drain(ch, buf);
-                        buf.putFloat(e.data()[(int) (e.offset() + i)]);
+                        if (buf.remaining() < 4) drain(ch, buf);
+                        put(buf, dtype, e.data()[(int) (e.offset() + i)]);
                     }
                 }
             }
             drain(ch, buf);
             ch.force(true);
+        }
+    }
+
+    private static void put(ByteBuffer buf, String dtype, float v) {
+        switch (dtype) {
+            case "F16" -> buf.putShort(dev.anvil.core.tensor.HalfFloats.floatToF16(v));
+            case "BF16" -> buf.putShort(dev.anvil.core.tensor.HalfFloats.floatToBf16(v));
+            default -> buf.putFloat(v);
         }
     }
 

@@ -73,7 +73,16 @@ class ModelWeightsTest {
         byte[] bytes = Files.readAllBytes(f);
         Path truncated = dir.resolve("truncated.safetensors");
         Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length - 10));
-        assertThatThrownBy(() -> new Safetensors.Reader(truncated)).hasMessageContaining("not a valid safetensors file");
+        // The error names the file, the tensor whose data is cut off and its byte range.
+        assertThatThrownBy(() -> new Safetensors.Reader(truncated)).hasMessageContaining("truncated.safetensors")
+                .hasMessageContaining("not a valid safetensors file").hasMessageContaining("tensor ").hasMessageContaining("data_offsets");
+        // An unknown dtype lists the supported ones.
+        Path i8 = dir.resolve("i8.safetensors");
+        byte[] h = "{\"a\":{\"dtype\":\"I8\",\"shape\":[2],\"data_offsets\":[0,2]}}".getBytes(StandardCharsets.UTF_8);
+        ByteBuffer ib = ByteBuffer.allocate(8 + h.length + 2).order(ByteOrder.LITTLE_ENDIAN);
+        ib.putLong(h.length).put(h);
+        Files.write(i8, ib.array());
+        assertThatThrownBy(() -> new Safetensors.Reader(i8)).hasMessageContaining("i8.safetensors").hasMessageContaining("I8").hasMessageContaining("F32, F16, BF16");
         Path garbage = dir.resolve("garbage.safetensors");
         Files.writeString(garbage, "this is not a safetensors file at all");
         assertThatThrownBy(() -> new Safetensors.Reader(garbage)).hasMessageContaining("not a valid safetensors file");

@@ -57,6 +57,23 @@ public enum ChatTemplate {
         return b.toString();
     }
 
+    /**
+     * This format as a Jinja chat template, the form {@code tokenizer_config.json}'s
+     * {@code chat_template} and GGUF's {@code tokenizer.chat_template} store: rendering it with
+     * {@code messages} and {@code add_generation_prompt} (transformers' {@code apply_chat_template},
+     * llama.cpp's template engine) gives exactly {@link #render}'s text, and {@link #recognise} maps
+     * it back to this constant.
+     */
+    public String jinja() {
+        return switch (this) {
+            case CHATML -> "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}"
+                    + "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
+            case LLAMA3 -> "{{ '<|begin_of_text|>' }}{% for message in messages %}"
+                    + "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + message['content'] | trim + '<|eot_id|>' }}{% endfor %}"
+                    + "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}";
+        };
+    }
+
     /** Which built-in format a stored Jinja chat template produces, or an error naming what is supported. */
     public static ChatTemplate recognise(String jinja) {
         if (jinja.contains("<|im_start|>") && jinja.contains("<|im_end|>")) return CHATML;

@@ -1,6 +1,7 @@
 package dev.anvil.model.gguf;
 
 import dev.anvil.core.tensor.HalfFloats;
+import dev.anvil.core.tensor.QuantizedBlocks;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -29,7 +30,7 @@ import java.util.Map;
  *               [rows, cols] matrix is dims {cols, rows}), ggml type u32, offset u64 (from the data start)
  * padding to general.alignment (default 32), then the tensor data, each tensor at an aligned offset.
  * </pre>
- * Tensors are written and read as F32, F16, BF16 or Q8_0 (read into float32).
+ * Tensors are written and read as F32, F16, BF16, Q8_0 or Q4_0 (read into float32).
  */
 public final class Gguf {
 
@@ -57,12 +58,11 @@ public final class Gguf {
     }
 
     /**
-     * ggml tensor types this code knows (the ids are ggml's). Q8_0 stores blocks of 32 values as an
-     * F16 scale d and 32 int8 q, value = q·d, with d = max|x| / 127 and q = round(x / d) (ggml's
-     * reference quantizer).
+     * ggml tensor types this code knows (the ids are ggml's). Q8_0 and Q4_0 store blocks of 32
+     * values with an F16 scale, quantized by ggml's reference quantizers ({@link QuantizedBlocks}).
      */
     public enum TensorType {
-        F32(0, 1, 4), F16(1, 1, 2), BF16(30, 1, 2), Q8_0(8, 32, 34);
+        F32(0, 1, 4), F16(1, 1, 2), BF16(30, 1, 2), Q8_0(8, 32, 34), Q4_0(2, 32, 18);
 
         final int id, blockElements, blockBytes;
 
@@ -281,17 +281,13 @@ public final class Gguf {
                 case F32 -> { for (int i = 0; i < n; i++) { room(4); buf.putFloat(a[off + i]); } }
                 case F16 -> { for (int i = 0; i < n; i++) { room(2); buf.putShort(HalfFloats.floatToF16(a[off + i])); } }
                 case BF16 -> { for (int i = 0; i < n; i++) { room(2); buf.putShort(HalfFloats.floatToBf16(a[off + i])); } }
-                case Q8_0 -> {
+                case Q8_0, Q4_0 -> {
+                    byte[] block = new byte[type.blockBytes];
                     for (int b = 0; b < n; b += 32) {
-                        room(34);
-                        float amax = 0;
-                        for (int i = 0; i < 32; i++) amax = Math.max(amax, Math.abs(a[off + b + i]));
-                        float d = amax / 127, id = d != 0 ? 1 / d : 0;
-                        buf.putShort(HalfFloats.floatToF16(d));
-                        for (int i = 0; i < 32; i++) {
-                            float v = a[off + b + i] * id; // C's roundf: halves away from zero
-                            buf.put((byte) (v < 0 ? -Math.floor(-v + 0.5f) : Math.floor(v + 0.5f)));
-                        }
+                        if (type == TensorType.Q8_0) QuantizedBlocks.quantizeQ8_0(a, off + b, 32, block, 0);
+                        else QuantizedBlocks.quantizeQ4_0(a, off + b, 32, block, 0);
+                        room(block.length);
+                        buf.put(block);
                     }
                 }
             }
@@ -458,12 +454,8 @@ public final class Gguf {
                     case F32 -> buf.asFloatBuffer().get(dst, at, chunk);
                     case F16 -> { for (int i = 0; i < chunk; i++) dst[at + i] = HalfFloats.f16ToFloat(buf.getShort()); }
                     case BF16 -> { for (int i = 0; i < chunk; i++) dst[at + i] = HalfFloats.bf16ToFloat(buf.getShort()); }
-                    case Q8_0 -> {
-                        for (int b = 0; b < chunk; b += 32) {
-                            float d = HalfFloats.f16ToFloat(buf.getShort());
-                            for (int i = 0; i < 32; i++) dst[at + b + i] = buf.get() * d;
-                        }
-                    }
+                    case Q8_0 -> QuantizedBlocks.dequantizeQ8_0(buf.array(), 0, dst, at, chunk);
+                    case Q4_0 -> QuantizedBlocks.dequantizeQ4_0(buf.array(), 0, dst, at, chunk);
                 }
                 pos += type.byteSize(chunk);
                 done += chunk;

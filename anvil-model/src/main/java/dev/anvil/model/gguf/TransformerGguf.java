@@ -2,6 +2,7 @@ package dev.anvil.model.gguf;
 
 import dev.anvil.core.tensor.ParameterBuffer;
 import dev.anvil.model.ModelConfig;
+import dev.anvil.model.chat.ChatTemplate;
 import dev.anvil.model.TransformerLayout;
 import dev.anvil.tokenizer.BpeTokenizer;
 import dev.anvil.tokenizer.bpe.TokenTable;
@@ -50,11 +51,17 @@ public final class TransformerGguf {
     }
 
     /**
-     * Writes the weight matrices as {@code matrixType} (F32, F16, BF16 or Q8_0; Q8_0 falls back to
-     * F16 for a matrix whose rows are not whole blocks of 32, as llama.cpp's quantizer does) and the
-     * norm gains as F32.
+     * Writes the weight matrices as {@code matrixType} (F32, F16, BF16, Q8_0 or Q4_0; a quantized type
+     * falls back to F16 for a matrix whose rows are not whole blocks of 32, as llama.cpp's quantizer
+     * does) and the norm gains as F32.
      */
     public static void write(Path file, ModelConfig c, ParameterBuffer params, BpeTokenizer tokenizer, Gguf.TensorType matrixType) throws IOException {
+        write(file, c, params, tokenizer, matrixType, null);
+    }
+
+    /** As {@link #write(Path, ModelConfig, ParameterBuffer, BpeTokenizer, Gguf.TensorType)}, plus the chat template (if not null) as {@code tokenizer.chat_template}. */
+    public static void write(Path file, ModelConfig c, ParameterBuffer params, BpeTokenizer tokenizer, Gguf.TensorType matrixType,
+                             ChatTemplate chatTemplate) throws IOException {
         boolean gpt2 = c.family() == ModelConfig.Family.GPT2;
         if (gpt2 && c.activation() != ModelConfig.Activation.GELU_TANH) {
             // llama.cpp's gpt2 graph always applies ggml_gelu, the tanh approximation, and GGUF has no key to say otherwise.
@@ -73,8 +80,8 @@ public final class TransformerGguf {
         m.put("general.architecture", Gguf.Value.string(gpt2 ? "gpt2" : "llama"));
         m.put("general.name", Gguf.Value.string("anvil"));
         m.put("general.alignment", Gguf.Value.uint32(Gguf.DEFAULT_ALIGNMENT));
-        // llama_ftype: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q8_0 7, MOSTLY_BF16 32.
-        m.put("general.file_type", Gguf.Value.uint32(switch (matrixType) { case F32 -> 0; case F16 -> 1; case Q8_0 -> 7; case BF16 -> 32; }));
+        // llama_ftype: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_BF16 32.
+        m.put("general.file_type", Gguf.Value.uint32(switch (matrixType) { case F32 -> 0; case F16 -> 1; case Q4_0 -> 2; case Q8_0 -> 7; case BF16 -> 32; }));
         if (gpt2) {
             m.put("gpt2.context_length", Gguf.Value.uint32(c.contextLength()));
             m.put("gpt2.embedding_length", Gguf.Value.uint32(c.width()));
@@ -96,6 +103,7 @@ public final class TransformerGguf {
         m.put("llama.attention.layer_norm_rms_epsilon", Gguf.Value.float32((float) c.normEps()));
         }
         if (tokenizer != null) putTokenizer(m, tokenizer, c.vocabSize());
+        if (chatTemplate != null) m.put("tokenizer.chat_template", Gguf.Value.string(chatTemplate.jinja()));
 
         List<Gguf.TensorToWrite> tensors = new ArrayList<>();
         for (ParameterBuffer.Layout.Entry e : params.layout().entries()) {
@@ -108,7 +116,7 @@ public final class TransformerGguf {
                 off = 0;
             }
             Gguf.TensorType type = shape.length < 2 ? Gguf.TensorType.F32
-                    : matrixType == Gguf.TensorType.Q8_0 && shape[1] % 32 != 0 ? Gguf.TensorType.F16 : matrixType;
+                    : matrixType.blockElements > 1 && shape[1] % 32 != 0 ? Gguf.TensorType.F16 : matrixType;
             tensors.add(new Gguf.TensorToWrite(ggufName(e.name()), shape, data, off, type));
         }
         Gguf.write(file, m, tensors);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anvil.core.tensor.ParameterBuffer;
 import dev.anvil.model.ModelConfig;
+import dev.anvil.model.chat.ChatTemplate;
 import dev.anvil.model.ModelWeights;
 import dev.anvil.model.Safetensors;
 import dev.anvil.model.TextTokenizer;
@@ -45,7 +46,23 @@ public final class HuggingFaceDirectory {
         return Files.isRegularFile(dir.resolve(CONFIG)) && (Files.isRegularFile(dir.resolve(WEIGHTS)) || Files.isRegularFile(dir.resolve(INDEX)));
     }
 
+    /** Writes float32 weights and no chat template. */
     public static void write(Path dir, ModelConfig c, ParameterBuffer params, TextTokenizer tokenizer) throws IOException {
+        write(dir, c, params, tokenizer, "F32", null);
+    }
+
+    /**
+     * Writes the weights as {@code dtype} (safetensors' F32, F16 or BF16; {@code torch_dtype} says
+     * which) and, when {@code chatTemplate} is not null, its Jinja form as {@code tokenizer_config.json}'s
+     * {@code chat_template}.
+     */
+    public static void write(Path dir, ModelConfig c, ParameterBuffer params, TextTokenizer tokenizer, String dtype, ChatTemplate chatTemplate) throws IOException {
+        String torchDtype = switch (dtype) {
+            case "F32" -> "float32";
+            case "F16" -> "float16";
+            case "BF16" -> "bfloat16";
+            default -> throw new IllegalArgumentException("Hugging Face export: dtype must be F32, F16 or BF16, got '" + dtype + "'");
+        };
         Files.createDirectories(dir);
         ObjectMapper json = new ObjectMapper();
         Integer eos = tokenizer == null || tokenizer.documentSeparator().isEmpty() ? null : tokenizer.documentSeparator().getAsInt();
@@ -87,16 +104,16 @@ public final class HuggingFaceDirectory {
             config.put("bos_token_id", eos);
             config.put("eos_token_id", eos);
         }
-        config.put("torch_dtype", "float32");
+        config.put("torch_dtype", torchDtype);
         json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(CONFIG).toFile(), config);
 
         if (c.family() == ModelConfig.Family.GPT2 && !c.bias()) {
             ModelConfig withBias = withBias(c, true);
             ParameterBuffer biased = TransformerLayout.of(withBias).allocate();
             copyByName(params, biased);
-            ModelWeights.save(withBias, biased, dir.resolve(WEIGHTS), Map.of());
+            ModelWeights.save(withBias, biased, dir.resolve(WEIGHTS), Map.of(), dtype);
         } else {
-            ModelWeights.save(c, params, dir.resolve(WEIGHTS), Map.of());
+            ModelWeights.save(c, params, dir.resolve(WEIGHTS), Map.of(), dtype);
         }
 
         ObjectNode gen = json.createObjectNode();
@@ -119,6 +136,7 @@ public final class HuggingFaceDirectory {
                 tc.put("bos_token", name);
                 tc.put("eos_token", name);
             }
+            if (chatTemplate != null) tc.put("chat_template", chatTemplate.jinja());
             json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tokenizer_config.json").toFile(), tc);
         }
     }

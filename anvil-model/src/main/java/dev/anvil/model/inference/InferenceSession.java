@@ -5,10 +5,12 @@ import dev.anvil.core.kernels.Attention;
 import dev.anvil.core.kernels.Embedding;
 import dev.anvil.core.kernels.LayerNorm;
 import dev.anvil.core.kernels.Linear;
+import dev.anvil.core.kernels.QuantizedMatVec;
 import dev.anvil.core.kernels.Residual;
 import dev.anvil.core.kernels.RmsNorm;
 import dev.anvil.core.kernels.Rope;
 import dev.anvil.core.tensor.ParameterBuffer;
+import dev.anvil.core.tensor.QuantizedBlocks;
 import dev.anvil.core.tensor.Tensor;
 import dev.anvil.model.ModelConfig;
 import dev.anvil.model.Transformer;
@@ -37,6 +39,9 @@ public final class InferenceSession {
     private final Layer[] layers;
     private final Tensor tokenEmbedding, positionEmbedding, finalNormWeight, finalNormBias, head;
 
+    /** Q4_0 copies of weight matrices, by the matrix's offset in the parameter buffer (empty unless Q4_0 decoding was asked for). */
+    private final java.util.Map<Integer, byte[]> q4_0 = new java.util.HashMap<>();
+
     // Scratch for chunkRows rows.
     private final float[] x, normed, q, qkv, attention, projected, hidden, up, lse, logits;
     private final int[] chunkTokens, chunkPositions;
@@ -59,6 +64,18 @@ public final class InferenceSession {
      * @param chunkRows tokens processed per batched step of prefill (the scratch buffers' rows)
      */
     public InferenceSession(ModelConfig config, ParameterBuffer params, int capacity, int chunkRows) {
+        this(config, params, capacity, chunkRows, false);
+    }
+
+    /**
+     * With {@code q4_0Decode}, every weight matrix whose rows are whole blocks of 32 is also kept as
+     * Q4_0 ({@link QuantizedBlocks}) and single-token steps multiply with those
+     * ({@link QuantizedMatVec}): a decoded token reads 4.5 bits per weight instead of 32. Prefill
+     * chunks still run the float32 GEMM, so for the two to compute the same function the float
+     * weights should already be Q4_0 values (as a Q4_0 GGUF file reads back; quantizing those again
+     * gives the same blocks).
+     */
+    public InferenceSession(ModelConfig config, ParameterBuffer params, int capacity, int chunkRows, boolean q4_0Decode) {
         if (chunkRows < 1) throw new IllegalArgumentException("inference session: chunkRows must be positive, got " + chunkRows);
         this.config = config;
         this.params = params;
@@ -88,6 +105,12 @@ public final class InferenceSession {
         this.finalNormWeight = t(gpt2 ? "ln_f.weight" : "model.norm.weight");
         this.finalNormBias = gpt2 ? b("ln_f.bias") : null;
         this.head = t(config.tiedEmbeddings() ? embed : "lm_head.weight");
+        if (q4_0Decode) {
+            for (Layer w : layers) {
+                for (Tensor m : new Tensor[] {w.qkv, w.q, w.k, w.v, w.out, w.fc, w.gate, w.upProj, w.down}) quantize(m);
+            }
+            quantize(head);
+        }
 
         int n = this.chunkRows, C = config.width(), H = config.heads(), D = config.headDim(), F = config.hiddenWidth();
         this.x = new float[n * C];
@@ -206,9 +229,9 @@ public final class InferenceSession {
                 linear(q, normed, w.q, null, rows, C, H * D);
                 Rope.forward(q, 0, q, 0, 1, rows, H, D, pos, rope, Rope.Style.HALF);
                 // Keys and values are written straight into the cache rows: Linear's [rows, kvW] output is contiguous there.
-                Linear.forward(kc, pos * kvW, normed, 0, w.k.data(), w.k.offset(), null, 0, rows, C, kvW);
+                project(kc, pos * kvW, normed, w.k, null, rows, C, kvW);
                 Rope.forward(kc, pos * kvW, kc, pos * kvW, 1, rows, Hkv, D, pos, rope, Rope.Style.HALF);
-                Linear.forward(vc, pos * kvW, normed, 0, w.v.data(), w.v.offset(), null, 0, rows, C, kvW);
+                project(vc, pos * kvW, normed, w.v, null, rows, C, kvW);
             }
             Attention.forward(attention, 0, lse, 0, q, 0, kc, 0, vc, 0, 1, rows, Tk, H, Hkv, D, scale);
             linear(projected, attention, w.out, w.outBias, rows, H * D, C);
@@ -240,11 +263,30 @@ public final class InferenceSession {
         } else {
             RmsNorm.forward(normed, 0, null, 0, x, first * C, finalNormWeight.data(), finalNormWeight.offset(), count, C, eps);
         }
-        Linear.forward(out, outOff, normed, 0, head.data(), head.offset(), null, 0, count, C, config.vocabSize());
+        project(out, outOff, normed, head, null, count, C, config.vocabSize());
     }
 
-    private static void linear(float[] out, float[] in, Tensor w, Tensor bias, int rows, int inWidth, int outWidth) {
-        Linear.forward(out, 0, in, 0, w.data(), w.offset(), data(bias), off(bias), rows, inWidth, outWidth);
+    private void linear(float[] out, float[] in, Tensor w, Tensor bias, int rows, int inWidth, int outWidth) {
+        project(out, 0, in, w, bias, rows, inWidth, outWidth);
+    }
+
+    /** out[rows, outWidth] = in[rows, inWidth]·wᵀ + bias: a GEMM, or for one row with a Q4_0 copy of w, the quantized matrix-vector product. */
+    private void project(float[] out, int outOff, float[] in, Tensor w, Tensor bias, int rows, int inWidth, int outWidth) {
+        byte[] quantized = rows == 1 ? q4_0.get(w.offset()) : null;
+        if (quantized == null) {
+            Linear.forward(out, outOff, in, 0, w.data(), w.offset(), data(bias), off(bias), rows, inWidth, outWidth);
+            return;
+        }
+        QuantizedMatVec.q4_0(out, outOff, in, 0, quantized, 0, outWidth, inWidth);
+        if (bias != null) for (int o = 0; o < outWidth; o++) out[outOff + o] += bias.data()[bias.offset() + o];
+    }
+
+    private void quantize(Tensor m) {
+        if (m == null || m.dim(1) % QuantizedBlocks.BLOCK != 0 || q4_0.containsKey(m.offset())) return;
+        int rows = m.dim(0), cols = m.dim(1), rowBytes = cols / QuantizedBlocks.BLOCK * QuantizedBlocks.Q4_0_BYTES;
+        byte[] q = new byte[rows * rowBytes];
+        for (int r = 0; r < rows; r++) QuantizedBlocks.quantizeQ4_0(m.data(), m.offset() + r * cols, cols, q, r * rowBytes);
+        q4_0.put(m.offset(), q);
     }
 
     private static float[] data(Tensor t) {

@@ -42,5 +42,7 @@ class ChatTemplateTest {
         assertThat(ChatTemplate.recognise(llama3)).isEqualTo(ChatTemplate.LLAMA3);
         assertThatThrownBy(() -> ChatTemplate.recognise("[INST] {{ message }} [/INST]")).hasMessageContaining("supported: ChatML, Llama 3");
         assertThat(ChatTemplate.parse("llama-3")).isEqualTo(ChatTemplate.LLAMA3);
+        // What an export stores is recognised as what it was.
+        for (ChatTemplate t : ChatTemplate.values()) assertThat(ChatTemplate.recognise(t.jinja())).isEqualTo(t);
     }
 }

@@ -82,11 +82,11 @@ class TransformerGgufTest {
     }
 
     @Test
-    void halfPrecisionAndQ8_0MatricesReadBackAsTheirRoundedValues(@TempDir Path dir) throws IOException {
+    void halfPrecisionAndQuantizedMatricesReadBackAsTheirRoundedValues(@TempDir Path dir) throws IOException {
         ModelConfig c = ModelConfig.llama(320, 16, 1, 2, 1, 32);
         Transformer net = model(c);
         float[] p = net.parameters().data();
-        for (Gguf.TensorType type : new Gguf.TensorType[] {Gguf.TensorType.F16, Gguf.TensorType.BF16, Gguf.TensorType.Q8_0}) {
+        for (Gguf.TensorType type : new Gguf.TensorType[] {Gguf.TensorType.F16, Gguf.TensorType.BF16, Gguf.TensorType.Q8_0, Gguf.TensorType.Q4_0}) {
             Path file = dir.resolve(type + ".gguf");
             TransformerGguf.write(file, c, net.parameters(), null, type);
             try (Gguf.Reader r = new Gguf.Reader(file)) {
@@ -96,16 +96,26 @@ class TransformerGgufTest {
             TransformerGguf.Loaded back = TransformerGguf.read(file);
             for (var e : net.parameters().layout().entries()) {
                 boolean matrix = e.shape().rank() == 2;
-                for (int i = e.offset(); i < e.offset() + e.shape().size(); i++) {
+                int n = e.shape().size();
+                // A quantized matrix reads back as ggml's dequantize(quantize(x)), block by block.
+                float[] blocks = new float[n];
+                byte[] q = new byte[n / 32 * 34];
+                if (type == Gguf.TensorType.Q8_0) {
+                    dev.anvil.core.tensor.QuantizedBlocks.quantizeQ8_0(p, e.offset(), n, q, 0);
+                    dev.anvil.core.tensor.QuantizedBlocks.dequantizeQ8_0(q, 0, blocks, 0, n);
+                } else if (type == Gguf.TensorType.Q4_0) {
+                    dev.anvil.core.tensor.QuantizedBlocks.quantizeQ4_0(p, e.offset(), n, q, 0);
+                    dev.anvil.core.tensor.QuantizedBlocks.dequantizeQ4_0(q, 0, blocks, 0, n);
+                }
+                for (int i = e.offset(); i < e.offset() + n; i++) {
                     float expected = !matrix ? p[i] : switch (type) {
                         case F16 -> dev.anvil.core.tensor.HalfFloats.f16ToFloat(dev.anvil.core.tensor.HalfFloats.floatToF16(p[i]));
                         case BF16 -> dev.anvil.core.tensor.HalfFloats.bf16ToFloat(dev.anvil.core.tensor.HalfFloats.floatToBf16(p[i]));
+                        case Q8_0, Q4_0 -> blocks[i - e.offset()];
                         default -> Float.NaN;
                     };
-                    if (type != Gguf.TensorType.Q8_0 || !matrix) {
-                        if (e.name().contains("q_proj") || e.name().contains("k_proj")) continue; // rows permuted and back: compared below
-                        assertThat(back.parameters().data()[i]).as("%s %s[%d]", type, e.name(), i - e.offset()).isEqualTo(expected);
-                    }
+                    if (e.name().contains("q_proj") || e.name().contains("k_proj")) continue; // rows permuted and back: compared below
+                    assertThat(back.parameters().data()[i]).as("%s %s[%d]", type, e.name(), i - e.offset()).isEqualTo(expected);
                 }
             }
             if (type == Gguf.TensorType.Q8_0) {
@@ -235,5 +245,35 @@ class TransformerGgufTest {
         Path wrongArch = dir.resolve("w.gguf");
         Gguf.write(wrongArch, Map.of("general.architecture", Gguf.Value.string("mamba")), java.util.List.of());
         assertThatThrownBy(() -> TransformerGguf.read(wrongArch)).hasMessageContaining("mamba").hasMessageContaining("supported: llama, gpt2");
+        // A tensor type this reader does not know (ggml's Q4_K, id 12): the error names it and lists the supported ones.
+        Path k4 = dir.resolve("k.gguf");
+        Gguf.write(k4, Map.of("general.architecture", Gguf.Value.string("llama")),
+                java.util.List.of(new Gguf.TensorToWrite("blk.0.attn_q.weight", new int[] {2, 32}, new float[64], 0)));
+        byte[] bytes = Files.readAllBytes(k4);
+        int at = indexOf(bytes, "blk.0.attn_q.weight".getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "blk.0.attn_q.weight".length() + 4 + 2 * 8;
+        java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(at, 12);
+        Files.write(k4, bytes);
+        assertThatThrownBy(() -> new Gguf.Reader(k4)).hasMessageContaining("k.gguf").hasMessageContaining("blk.0.attn_q.weight")
+                .hasMessageContaining("ggml type 12").hasMessageContaining("Q4_0").hasMessageContaining("Q8_0");
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
+    void theChatTemplateIsStoredAsTokenizerChatTemplate(@TempDir Path dir) throws IOException {
+        ModelConfig c = ModelConfig.llama(320, 16, 1, 2, 1, 32);
+        Path file = dir.resolve("chat.gguf");
+        TransformerGguf.write(file, c, model(c).parameters(), null, Gguf.TensorType.F32, dev.anvil.model.chat.ChatTemplate.CHATML);
+        try (Gguf.Reader r = new Gguf.Reader(file)) {
+            assertThat(dev.anvil.model.chat.ChatTemplate.recognise(r.require("tokenizer.chat_template").asString()))
+                    .isEqualTo(dev.anvil.model.chat.ChatTemplate.CHATML);
+        }
     }
 }

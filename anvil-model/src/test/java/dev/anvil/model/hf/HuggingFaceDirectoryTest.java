@@ -108,4 +108,34 @@ class HuggingFaceDirectoryTest {
         assertThatThrownBy(() -> HuggingFaceDirectory.read(dir)).hasMessageContaining("config.json")
                 .hasMessageContaining("mistral").hasMessageContaining("supported: gpt2, llama");
     }
+
+    @Test
+    void halfPrecisionExportsAndTheChatTemplateTravelWithTheModel(@TempDir Path dir) throws IOException {
+        TextTokenizer tok = TextTokenizer.fitCharacters("hello world, this is a test.\n", dir.resolve("tok"));
+        ModelConfig c = ModelConfig.gpt2(40, 16, 2, 2, 16, true);
+        Transformer net = new Transformer(c);
+        net.initialize(new Rng(3));
+        float[] p = net.parameters().data();
+        for (String dtype : List.of("F16", "BF16")) {
+            Path out = dir.resolve(dtype);
+            HuggingFaceDirectory.write(out, c, net.parameters(), tok, dtype, dev.anvil.model.chat.ChatTemplate.LLAMA3);
+            try (Safetensors.Reader r = new Safetensors.Reader(out.resolve(HuggingFaceDirectory.WEIGHTS))) {
+                assertThat(r.info("h.0.attn.c_attn.weight").dtype()).isEqualTo(dtype);
+                assertThat(r.info("h.0.attn.c_attn.weight").end() - r.info("h.0.attn.c_attn.weight").begin()).isEqualTo(2L * 16 * 48);
+            }
+            var mapper = new ObjectMapper();
+            assertThat(mapper.readTree(out.resolve("config.json").toFile()).get("torch_dtype").asText()).isEqualTo(dtype.equals("F16") ? "float16" : "bfloat16");
+            String stored = mapper.readTree(out.resolve("tokenizer_config.json").toFile()).get("chat_template").asText();
+            assertThat(dev.anvil.model.chat.ChatTemplate.recognise(stored)).isEqualTo(dev.anvil.model.chat.ChatTemplate.LLAMA3);
+            // Every value reads back as its rounding to the half-precision type (GPT-2's transposed Conv1D included).
+            float[] back = HuggingFaceDirectory.read(out).parameters().data();
+            for (int k = 0; k < p.length; k++) {
+                float expected = dtype.equals("F16") ? Float.float16ToFloat(Float.floatToFloat16(p[k]))
+                        : dev.anvil.core.tensor.HalfFloats.bf16ToFloat(dev.anvil.core.tensor.HalfFloats.floatToBf16(p[k]));
+                if (Float.floatToRawIntBits(back[k]) != Float.floatToRawIntBits(expected)) throw new AssertionError(dtype + ": parameter " + k + " is " + back[k] + ", expected " + expected);
+            }
+        }
+        assertThatThrownBy(() -> HuggingFaceDirectory.write(dir.resolve("q"), c, net.parameters(), tok, "Q4_0", null))
+                .hasMessageContaining("F32, F16 or BF16");
+    }
 }

@@ -109,4 +109,35 @@ class InferenceSessionTest {
         s.reset();
         assertThat(s.append(seq, 0, 8)).containsExactly(first);
     }
+
+    @Test
+    void q4_0DecodeComputesTheSameFunctionAsFloatWeightsHoldingQ4_0Values() {
+        for (ModelConfig c : new ModelConfig[] {ModelConfig.llama(96, 32, 2, 2, 1, 64), ModelConfig.gpt2(96, 32, 2, 2, 64, true)}) {
+            Transformer net = new Transformer(c);
+            net.initialize(new Rng(4));
+            // Every matrix holds Q4_0 values, as a Q4_0 GGUF reads back.
+            float[] p = net.parameters().data();
+            for (var e : net.parameters().layout().entries()) {
+                if (e.shape().rank() != 2 || e.shape().dims()[1] % 32 != 0) continue;
+                byte[] q = new byte[e.shape().size() / 32 * 18];
+                dev.anvil.core.tensor.QuantizedBlocks.quantizeQ4_0(p, e.offset(), e.shape().size(), q, 0);
+                dev.anvil.core.tensor.QuantizedBlocks.dequantizeQ4_0(q, 0, p, e.offset(), e.shape().size());
+            }
+            InferenceSession floats = new InferenceSession(c, net.parameters(), c.contextLength(), 8, false);
+            InferenceSession quantized = new InferenceSession(c, net.parameters(), c.contextLength(), 8, true);
+            int[] prompt = {3, 14, 15, 92, 65};
+            // Prefill runs the GEMM either way, but its last row's output head is a matrix-vector product.
+            float[] a = floats.append(prompt, 0, prompt.length).clone(), b = quantized.append(prompt, 0, prompt.length);
+            for (int step = 0; step <= 6; step++) {
+                if (step > 0) {
+                    int next = (step * 37 + 11) % c.vocabSize();
+                    a = floats.append(next).clone();
+                    b = quantized.append(next);
+                }
+                for (int v = 0; v < a.length; v++) {
+                    assertThat(b[v]).as("%s decode step %d logit %d", c.summary(), step, v).isCloseTo(a[v], org.assertj.core.api.Assertions.within(1e-4f + 1e-4f * Math.abs(a[v])));
+                }
+            }
+        }
+    }
 }
