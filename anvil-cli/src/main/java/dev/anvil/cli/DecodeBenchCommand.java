@@ -124,16 +124,18 @@ public final class DecodeBenchCommand implements Callable<Integer> {
         Output.putNumber(json, "memory_read_gb_per_second", bandwidth / 1e9);
         Output.putNumber(json, "bandwidth_fraction", weightBytes * decodeRate / bandwidth);
         Output.putNumber(json, "load_average", load);
+        double bytesPerToken = weightBytes;
+        int warmUps = warmRuns;
         Output.result(json, () -> {
             System.out.printf(Locale.ROOT, "prefill %.1f tokens/s (time to first token %.1f ms)%n", promptTokens / p, p * 1e3);
             System.out.printf(Locale.ROOT, "decode  %.1f tokens/s (%.2f ms/token), weights %.1f MB/token → %.2f GB/s%n",
-                    decodeRate, d * 1e3 / decodeTokens, weightBytes / 1e6, weightBytes * decodeRate / 1e9);
+                    decodeRate, d * 1e3 / decodeTokens, bytesPerToken / 1e6, bytesPerToken * decodeRate / 1e9);
             if (bandwidthMb > 0) {
                 System.out.printf(Locale.ROOT, "memory  read bandwidth %.2f GB/s (2 × %d MB, %d threads): decode uses %.2f of it%s%n",
-                        bandwidth / 1e9, bandwidthMb, ComputePool.shared().threads(), weightBytes * decodeRate / bandwidth,
-                        weightBytes < ((long) bandwidthMb << 20) ? " (weights smaller than a probe array: they may sit in cache, so > 1 is possible)" : "");
+                        bandwidth / 1e9, bandwidthMb, ComputePool.shared().threads(), bytesPerToken * decodeRate / bandwidth,
+                        bytesPerToken < ((long) bandwidthMb << 20) ? " (weights smaller than a probe array: they may sit in cache, so > 1 is possible)" : "");
             }
-            System.out.printf(Locale.ROOT, "(%d warm-up runs; medians of %d timed runs; 1-minute load average %.2f)%n", warmRuns, runs, load);
+            System.out.printf(Locale.ROOT, "(%d warm-up runs; medians of %d timed runs; 1-minute load average %.2f)%n", warmUps, runs, load);
         });
         return 0;
     }
