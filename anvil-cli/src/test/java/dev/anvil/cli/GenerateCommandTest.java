@@ -127,7 +127,7 @@ class GenerateCommandTest {
         assertThat(new ObjectMapper().readTree(hfBf16.resolve("config.json").toFile()).get("torch_dtype").asText()).isEqualTo("bfloat16");
         assertThat(ChatCommand.storedTemplate(hfBf16)).isEqualTo(dev.anvil.model.chat.ChatTemplate.LLAMA3);
         var refusedQ4 = TokenizerCommandTest.run("export", "--model", run.toString(), "--format", "hf", "--dtype", "q4_0", "--output", dir.resolve("out/x").toString());
-        assertThat(refusedQ4.exit()).isEqualTo(1);
+        assertThat(refusedQ4.exit()).as("a dtype hf cannot hold is a usage error").isEqualTo(2);
         assertThat(refusedQ4.err()).contains("f32, f16 or bf16");
 
         var charRun = tinyRun(dir, ModelConfig.Family.LLAMA);
