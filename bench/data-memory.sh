@@ -21,11 +21,12 @@ if [ ! -f "$BIG/.complete-$COPIES" ]; then
   python3 - "$BIG" "$COPIES" <<'PY'
 import json, random, sys
 big, copies = sys.argv[1], int(sys.argv[2])
-docs = [json.loads(l)["text"] for l in open(f"{big}/copy-00.jsonl", encoding="utf-8")]
+# The sources hold a few lines that are not UTF-8 (real bad input): keep their bytes as they are.
+docs = [json.loads(l)["text"] for l in open(f"{big}/copy-00.jsonl", encoding="utf-8", errors="surrogateescape")]
 n = len(docs)
 for k in range(1, copies + 1):
     rng = random.Random(k)
-    with open(f"{big}/copy-{k:02d}.jsonl", "w", encoding="utf-8") as out:
+    with open(f"{big}/copy-{k:02d}.jsonl", "w", encoding="utf-8", errors="surrogateescape") as out:
         for i, text in enumerate(docs):
             r = rng.random()
             if r < 0.25:
@@ -47,11 +48,12 @@ OUT=$BASE/out-1g
 rm -rf "$OUT"
 echo "corpus: $(du -sb "$BIG" | cut -f1) bytes in $COPIES+1 files; heap -Xmx2g; $THREADS threads; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 start=$(date +%s.%N)
-ANVIL_JAVA_OPTS="-Xmx2g -Xlog:gc:file=$BASE/gc-1g.log" /usr/bin/time -f "%M" -o "$BASE/rss-1g" \
+ANVIL_JAVA_OPTS="-Xmx2g -Xlog:gc:file=$BASE/gc-1g.log" /usr/bin/time -f "%M %U %S" -o "$BASE/rss-1g" \
   "$ROOT/bin/anvil" --threads "$THREADS" data clean --input "$BIG" --output "$OUT" > "$BASE/log-1g" 2>/dev/null
 end=$(date +%s.%N)
 peak_heap=$(grep -o '[0-9]*M->[0-9]*M' "$BASE/gc-1g.log" | cut -d'M' -f1 | sort -n | tail -1)
-awk -v s="$start" -v e="$end" -v rss="$(cat "$BASE/rss-1g")" -v heap="$peak_heap" -v b="$(jq .input_bytes "$OUT/stats.json")" -v t="$THREADS" 'BEGIN {
-  w = e - s; printf "completed: %.0f MB in %.0f s (%.2f MB/s, %.2f MB/s per core); peak RSS %.0f MB; peak heap occupancy %s MB of 2048\n",
-    b / 1e6, w, b / 1e6 / w, b / 1e6 / w / t, rss / 1024, heap }'
+awk -v s="$start" -v e="$end" -v m="$(cat "$BASE/rss-1g")" -v heap="$peak_heap" -v b="$(jq .input_bytes "$OUT/stats.json")" -v t="$THREADS" 'BEGIN {
+  split(m, r, " "); w = e - s; cpu = r[2] + r[3]
+  printf "completed: %.0f MB in %.0f s (%.2f MB/s, %.2f MB/s per core; %.0f CPU s = %.2f MB per CPU-second); peak RSS %.0f MB; peak heap occupancy %s MB of 2048\n",
+    b / 1e6, w, b / 1e6 / w, b / 1e6 / w / t, cpu, b / 1e6 / cpu, r[1] / 1024, heap }'
 sed -n '/^step/,/bad inputs/p' "$BASE/log-1g"
