@@ -7,13 +7,17 @@
 #   a recombination (1 in 2)    -> first half of one document + second half of another: new to both dedups
 # Each copy is one ~60 MB JSONL file, so large files are also read as several tasks.
 # Prints wall time, peak RSS, peak heap occupancy (from the GC log) and the per-step table.
-# Usage: bench/data-memory.sh [copies=16] [threads=2]
+# Usage: bench/data-memory.sh [copies=16] [threads=2] [pipeline=default|dedup]
+#   default: `anvil data clean` (language id, quality filters, PII, exact + MinHash dedup)
+#   dedup:   normalize, exact, MinHash and sentence-span dedup only: every document reaches the
+#            corpus-wide dedup state, the part of the run whose memory grows with the corpus
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=$("$ROOT/bench/data-corpus.sh")
 BASE=$(dirname "$CORPUS")
 COPIES=${1:-16}
 THREADS=${2:-2}
+PIPELINE=${3:-default}
 BIG=$BASE/corpus-1g
 if [ ! -f "$BIG/.complete-$COPIES" ]; then
   rm -rf "$BIG" && mkdir -p "$BIG"
@@ -46,10 +50,16 @@ fi
 "$ROOT/bin/anvil" --version >/dev/null 2>&1 || true # build outside the timing
 OUT=$BASE/out-1g
 rm -rf "$OUT"
-echo "corpus: $(du -sb "$BIG" | cut -f1) bytes in $COPIES+1 files; heap -Xmx2g; $THREADS threads; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "corpus: $(du -sb "$BIG" | cut -f1) bytes in $COPIES+1 files; heap -Xmx2g; $THREADS threads; $PIPELINE pipeline; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$PIPELINE" = dedup ]; then
+  printf 'inputs: [%s]\noutput: %s\nsteps: [normalize, exact_dedup, minhash_dedup, sentence_dedup]\n' "$BIG" "$OUT" > "$BASE/dedup-1g.yaml"
+  CMD=(data run "$BASE/dedup-1g.yaml")
+else
+  CMD=(data clean --input "$BIG" --output "$OUT")
+fi
 start=$(date +%s.%N)
 ANVIL_JAVA_OPTS="-Xmx2g -Xlog:gc:file=$BASE/gc-1g.log" /usr/bin/time -f "%M %U %S" -o "$BASE/rss-1g" \
-  "$ROOT/bin/anvil" --threads "$THREADS" data clean --input "$BIG" --output "$OUT" > "$BASE/log-1g" 2>/dev/null
+  "$ROOT/bin/anvil" --threads "$THREADS" "${CMD[@]}" > "$BASE/log-1g" 2>/dev/null
 end=$(date +%s.%N)
 peak_heap=$(grep -o '[0-9]*M->[0-9]*M' "$BASE/gc-1g.log" | cut -d'M' -f1 | sort -n | tail -1)
 awk -v s="$start" -v e="$end" -v m="$(cat "$BASE/rss-1g")" -v heap="$peak_heap" -v b="$(jq .input_bytes "$OUT/stats.json")" -v t="$THREADS" 'BEGIN {

@@ -4,10 +4,11 @@
 # threads in the same run; prints MB/s and MB/s per core (input bytes / wall time / threads), and
 # MB per CPU-second (input bytes / (user + sys) time), which a loaded machine distorts less.
 # Usage: bench/data-throughput.sh [threads...]   (default: 1 2)
+#   ANVIL_DATA_CORPUS=DIR reads DIR instead (e.g. a sample, when the machine is too loaded for 150 MB)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-CORPUS=$("$ROOT/bench/data-corpus.sh")
-BASE=$(dirname "$CORPUS")
+CORPUS=${ANVIL_DATA_CORPUS:-$("$ROOT/bench/data-corpus.sh")}
+BASE=${ANVIL_DATA_BENCH:-/tmp/anvil-data-bench}
 THREADS=("${@:-1 2}")
 # shellcheck disable=SC2206
 THREADS=(${THREADS[*]})
