@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code anvil data ...}: turn raw corpora into clean, deduplicated {@code jsonl.zst} shards. */
 @Command(name = "data", mixinStandardHelpOptions = true,
-        description = "Clean, filter, deduplicate and shard a raw text corpus (text, JSONL, e-mail, HTML; gzip/zstd).",
+        description = "Clean, filter, deduplicate and shard a raw text corpus (text, JSONL, CSV, Parquet, e-mail, HTML; gzip/zstd/xz/bzip2).",
         subcommands = {DataCommand.Clean.class, DataCommand.Run.class},
         footer = {"", "Examples:", "  bin/anvil data clean --input raw/ --output clean/", "  bin/anvil data run pipeline.yaml --json"})
 public final class DataCommand {
@@ -33,11 +33,11 @@ public final class DataCommand {
         List<Path> inputs;
         @Option(names = {"--output", "--out"}, required = true, paramLabel = "DIR", description = "Output directory for shards and stats.json.")
         Path output;
-        @Option(names = "--format", paramLabel = "FORMAT", description = "Force the input format: text, paragraphs, lines, jsonl, email, html (default: detect per file).")
+        @Option(names = "--format", paramLabel = "FORMAT", description = "Force the input format: text, paragraphs, lines, jsonl, email, html, csv, parquet (default: detect per file).")
         String format;
-        @Option(names = "--text-field", defaultValue = "text", paramLabel = "NAME", description = "JSONL field with the text (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--text-field", defaultValue = "text", paramLabel = "NAME", description = "JSONL field, CSV or Parquet column with the text (default: ${DEFAULT-VALUE}).")
         String textField;
-        @Option(names = "--id-field", defaultValue = "id", paramLabel = "NAME", description = "JSONL field with the id (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--id-field", defaultValue = "id", paramLabel = "NAME", description = "JSONL field, CSV or Parquet column with the id (default: ${DEFAULT-VALUE}).")
         String idField;
         @Option(names = "--shard-mb", defaultValue = "64", paramLabel = "MB", description = "Maximum uncompressed shard size (default: ${DEFAULT-VALUE}).")
         double shardMb;

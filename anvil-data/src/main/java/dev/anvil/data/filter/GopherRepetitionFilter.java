@@ -2,6 +2,7 @@ package dev.anvil.data.filter;
 
 import dev.anvil.data.Document;
 import dev.anvil.data.DocumentStep;
+import dev.anvil.data.dedup.TextHashes;
 
 import java.util.HashMap;
 import java.util.HashSet;
@@ -46,28 +47,28 @@ public record GopherRepetitionFilter(Double dupLineFrac, Double dupParaFrac, Dou
         long[] line = duplicates(lines);
         if (dupLineFrac != null && (double) line[0] / lines.length > dupLineFrac) return StepResult.remove("dup_line_frac");
         if (dupLineCharFrac != null && (double) line[1] / text.length() > dupLineCharFrac) return StepResult.remove("dup_line_char_frac");
-        List<String> words = TextWords.words(text);
+        NGrams grams = new NGrams(TextWords.words(text));
         if (topNGramCharFrac != null) {
             for (int n : topNGramCharFrac.keySet().stream().sorted().toList()) {
-                if (words.size() < n) continue;
-                Map<String, Integer> counts = new HashMap<>();
-                for (int i = 0; i + n <= words.size(); i++) counts.merge(String.join(" ", words.subList(i, i + n)), 1, Integer::sum);
+                if (grams.size() < n) continue;
+                Map<Long, Integer> counts = new HashMap<>();
+                for (int i = 0; i + n <= grams.size(); i++) counts.merge(grams.key(i, n), 1, Integer::sum);
                 // Most frequent n-gram (first seen wins ties, as Counter.most_common does), weighted by its length.
-                String top = null;
+                int top = -1;
                 int topCount = 0;
-                for (int i = 0; i + n <= words.size(); i++) {
-                    String g = String.join(" ", words.subList(i, i + n));
-                    int c = counts.get(g);
-                    if (c > topCount) { top = g; topCount = c; }
+                for (int i = 0; i + n <= grams.size(); i++) {
+                    int c = counts.get(grams.key(i, n));
+                    if (c > topCount) { top = i; topCount = c; }
                 }
-                if (top != null && (double) top.length() * topCount / text.length() > topNGramCharFrac.get(n)) {
+                // The n-gram joined by spaces, as datatrove measures it.
+                if (top >= 0 && (double) (grams.chars(top, n) + n - 1) * topCount / text.length() > topNGramCharFrac.get(n)) {
                     return StepResult.remove("top_" + n + "_gram");
                 }
             }
         }
         if (dupNGramCharFrac != null) {
             for (int n : dupNGramCharFrac.keySet().stream().sorted().toList()) {
-                if ((double) repeatedNGramChars(words, n) / text.length() > dupNGramCharFrac.get(n)) {
+                if ((double) repeatedNGramChars(grams, n) / text.length() > dupNGramCharFrac.get(n)) {
                     return StepResult.remove("duplicated_" + n + "_n_grams");
                 }
             }
@@ -93,20 +94,57 @@ public record GopherRepetitionFilter(Double dupLineFrac, Double dupParaFrac, Dou
      * Characters covered by n-grams that repeat an earlier one, scanning left to right and jumping
      * past a repeat so that overlapping occurrences are not counted twice.
      */
-    static long repeatedNGramChars(List<String> words, int n) {
-        Set<String> seen = new HashSet<>();
+    private static long repeatedNGramChars(NGrams grams, int n) {
+        Set<Long> seen = new HashSet<>();
         long repeated = 0;
         int i = 0;
-        while (i + n <= words.size()) {
-            String gram = String.join("", words.subList(i, i + n));
-            if (seen.contains(gram)) {
-                repeated += gram.length();
+        while (i + n <= grams.size()) {
+            if (!seen.add(grams.key(i, n))) {
+                repeated += grams.chars(i, n); // datatrove joins these n-grams without separator
                 i += n;
             } else {
-                seen.add(gram);
                 i++;
             }
         }
         return repeated;
+    }
+
+    /**
+     * The words of a text as interned ids, so that an n-gram is keyed by a 64-bit hash of its ids
+     * instead of a joined string (which made this filter the default pipeline's second hot spot).
+     * Equal n-grams always get equal keys; distinct ones collide with probability about 2^-64.
+     */
+    private static final class NGrams {
+        private final int[] ids;
+        private final int[] lengths;
+
+        NGrams(List<String> words) {
+            ids = new int[words.size()];
+            lengths = new int[words.size()];
+            Map<String, Integer> interned = new HashMap<>();
+            for (int i = 0; i < ids.length; i++) {
+                String w = words.get(i);
+                Integer id = interned.putIfAbsent(w, interned.size());
+                ids[i] = id == null ? interned.size() - 1 : id;
+                lengths[i] = w.length();
+            }
+        }
+
+        int size() {
+            return ids.length;
+        }
+
+        long key(int from, int n) {
+            long h = n;
+            for (int j = from; j < from + n; j++) h = h * 0x9E3779B97F4A7C15L + ids[j] + 1;
+            return TextHashes.mix(h);
+        }
+
+        /** Characters of the n words, without separators. */
+        int chars(int from, int n) {
+            int c = 0;
+            for (int j = from; j < from + n; j++) c += lengths[j];
+            return c;
+        }
     }
 }

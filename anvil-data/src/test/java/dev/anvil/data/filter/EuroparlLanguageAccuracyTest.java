@@ -33,7 +33,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * {@code langdetect-183} model (maximum entropy on Leipzig corpora). A text is labelled only where
  * both name the same one of the eleven languages; the others are excluded and counted by reason.
  * Every third line is read (to keep the test short); every text of at least 200 characters is
- * scored (the first 1,000 characters of the body). The file turns out to hold 21 languages, not 11:
+ * scored: the labellers see the first 1,000 characters of the body, Lingua its own prefix
+ * ({@link LanguageFilter#MAX_CHARS}). The file turns out to hold 21 languages, not 11:
  * lines both labellers put in one of the ten others (Bulgarian, Czech, Estonian, ...) are scored
  * separately.
  */

@@ -92,4 +92,32 @@ class PipelineYamlTest {
         assertRejected("inputs: raw\noutput: out\nsteps:\n  - gopher_repetition: {top_n_grams: {two: 0.2}}\n", "steps[0].gopher_repetition.top_n_grams.two", "n-gram size");
         assertRejected("inputs: [raw\n", "(file)", "not valid YAML");
     }
+
+    @Test
+    void tableColumnsTaskSizeAndSentenceDedup() throws IOException {
+        Pipeline p = parse("""
+                inputs: raw
+                output: out
+                format: csv
+                table: {text_columns: [title, body], id_column: key, metadata_columns: [url], header: false, delimiter: ";"}
+                task_mb: 8
+                steps:
+                  - normalize
+                  - exact_dedup
+                  - sentence_dedup: {span_sentences: 4, split: lines, min_doc_words: 20}
+                """);
+        assertThat(p.reader().textColumns()).containsExactly("title", "body");
+        assertThat(p.reader().idColumn()).isEqualTo("key");
+        assertThat(p.reader().table()).isEqualTo(new dev.anvil.data.read.ReaderOptions.TableColumns(
+                java.util.List.of("title", "body"), "key", java.util.List.of("url"), false, ';'));
+        assertThat(p.reader().readerFor(dev.anvil.data.read.InputFormat.TEXT)).isInstanceOf(dev.anvil.data.read.CsvReader.class);
+        assertThat(p.taskBytes()).isEqualTo(8L << 20);
+        assertThat(p.sentenceDedup()).isEqualTo(new dev.anvil.data.dedup.SentenceDeduplicator.Config(4, true, 20));
+        assertThat(parse("inputs: raw\noutput: out\n").sentenceDedup()).isNull();
+        assertRejected("inputs: raw\noutput: out\ntable: {header: maybe}\n", "table.header", "expected true, false or auto");
+        assertRejected("inputs: raw\noutput: out\ntable: {text_column: x}\n", "table.text_column", "unknown field");
+        assertRejected("inputs: raw\noutput: out\ntask_mb: 0\n", "task_mb", "must be positive");
+        assertRejected("inputs: raw\noutput: out\nsteps: [{sentence_dedup: {split: words}}]\n", "steps[0].sentence_dedup.split", "expected sentences or lines");
+        assertRejected("inputs: raw\noutput: out\nsteps: [{sentence_dedup: {span_sentences: 0}}]\n", "steps[0].sentence_dedup.span_sentences", "must be >= 1");
+    }
 }
