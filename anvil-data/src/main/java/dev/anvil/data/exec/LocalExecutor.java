@@ -180,6 +180,16 @@ public final class LocalExecutor {
         return new Result(stats, shards, files.size(), resumed);
     }
 
+    /**
+     * Runs the per-document phase of task {@code t} (the t-th of {@link InputFiles#list}) unless its
+     * completion marker exists, leaving {@code task-N.*} under {@code OUTPUT/.work} exactly as
+     * {@link #run} does. For executors that schedule the tasks themselves (anvil-spark).
+     */
+    public void runTask(int t, InputFile file) throws IOException {
+        Files.createDirectories(workDir);
+        if (!Files.exists(taskFile(t, "done"))) processTask(t, file, new AtomicLong(), sizeOrZero(file.path()));
+    }
+
     private void processTask(int t, InputFile file, AtomicLong doneBytes, long totalBytes) throws IOException {
         for (String suffix : TASK_OUTPUTS) Files.deleteIfExists(tmp(taskFile(t, suffix)));
         PipelineStats stats = new PipelineStats();
@@ -294,7 +304,7 @@ public final class LocalExecutor {
     }
 
     /** {@code removed-sample.jsonl}: up to {@link #REMOVED_SAMPLES_PER_REASON} removed documents per step and reason, in task order. */
-    private void writeRemovedSample(int tasks) throws IOException {
+    public void writeRemovedSample(int tasks) throws IOException {
         java.util.Map<String, Integer> taken = new java.util.HashMap<>();
         writeAtomically(pipeline.output().resolve("removed-sample.jsonl"), out -> {
             for (int t = 0; t < tasks; t++) {
@@ -389,7 +399,8 @@ public final class LocalExecutor {
         return new Document((String) m.get("id"), (String) m.get("text"), (java.util.Map<String, Object>) m.get("meta"));
     }
 
-    private Path taskFile(int t, String suffix) {
+    /** {@code OUTPUT/.work/task-N.SUFFIX}: {@code jsonl.zst} (survivors), {@code keys} (dedup keys), {@code stats.json}, {@code removed.jsonl}, {@code done}. */
+    public Path taskFile(int t, String suffix) {
         return workDir.resolve(String.format("task-%06d.%s", t, suffix));
     }
 
