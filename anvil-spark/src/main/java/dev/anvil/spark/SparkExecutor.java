@@ -329,7 +329,8 @@ public final class SparkExecutor {
         long docs = 0;
         long bytes = 0;
         List<String> shards = new ArrayList<>();
-        try (ShardWriter writer = new ShardWriter(dir, shardBytes)) {
+        ShardWriter writer = new ShardWriter(dir, shardBytes);
+        try {
             for (Tuple2<Integer, int[]> task : tasks) {
                 Path work = Path.of(workDir);
                 String name = String.format("task-%06d.", task._1());
@@ -353,9 +354,10 @@ public final class SparkExecutor {
                     }
                 }
             }
+        } finally {
             writer.close();
-            for (Path p : writer.shards()) shards.add(p.toString());
         }
+        for (Path p : writer.shards()) shards.add(p.toString());
         return new WrittenRange(range, shards, docs, bytes);
     }
 
