@@ -64,7 +64,7 @@ class SparkExecutorTest {
             variants.append(jsonLine("passage-" + c, String.join(" ", text)));
             int copies = rng.nextInt(4);
             for (int v = 1; v <= copies; v++) {
-                text = edited(text, words, rng.nextDouble() * 0.12, rng);
+                text = DedupVsSparkMinHashLsh.edited(text, words, rng.nextDouble() * 0.12, rng);
                 variants.append(jsonLine("passage-" + c + "-v" + v, String.join(" ", text)));
             }
         }
@@ -87,18 +87,6 @@ class SparkExecutorTest {
             out.write(shakespeare.substring(0, 200_000).getBytes(StandardCharsets.UTF_8));
         }
         Files.write(corpus.resolve("cut.txt.gz"), Arrays.copyOf(gz.toByteArray(), gz.size() / 2));
-    }
-
-    private static List<String> edited(List<String> text, String[] words, double rate, SplittableRandom rng) {
-        List<String> out = new ArrayList<>();
-        for (String w : text) {
-            double u = rng.nextDouble();
-            if (u < rate / 3) continue;
-            if (u < 2 * rate / 3) { out.add(words[rng.nextInt(words.length)]); continue; }
-            out.add(w);
-            if (u < rate) out.add(words[rng.nextInt(words.length)]);
-        }
-        return out;
     }
 
     private static String jsonLine(String id, String text) throws IOException {
