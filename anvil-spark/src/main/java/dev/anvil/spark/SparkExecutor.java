@@ -159,7 +159,7 @@ public final class SparkExecutor {
         }
 
         // Phase 3: shards.
-        WrittenRange[] ranges = write(local, output, pipeline.shardBytes(), tasks, signatureLength, removed, survivors);
+        WrittenRange[] ranges = write(definition, output, pipeline.shardBytes(), tasks, signatureLength, removed, survivors);
         StepStats writeStats = new StepStats();
         for (WrittenRange r : ranges) {
             writeStats.docsIn += r.docs();
@@ -296,7 +296,7 @@ public final class SparkExecutor {
     /** One write range's shards (in order, under its own attempt directory) and what it wrote. */
     record WrittenRange(int range, List<String> shards, long docs, long bytes) implements Serializable {}
 
-    private WrittenRange[] write(LocalExecutor local, Path output, long shardBytes, int tasks, int signatureLength,
+    private WrittenRange[] write(PipelineSource definition, Path output, long shardBytes, int tasks, int signatureLength,
                                  JavaRDD<Long> removed, JavaRDD<DedupKey> survivors) throws IOException {
         if (tasks == 0) return new WrittenRange[0];
         // About one shard's worth of text per range, at most a few ranges per core.
@@ -305,18 +305,17 @@ public final class SparkExecutor {
         Path scratch = output.resolve(".work").resolve("spark-write");
         deleteTree(scratch);
         String scratchDir = scratch.toString();
-        String workDir = output.resolve(".work").toString();
         JavaPairRDD<Integer, Integer> removedByTask = removed.mapToPair(o -> new Tuple2<>(DedupKey.task(o), DedupKey.position(o)));
         JavaPairRDD<Integer, Integer> allTasks = spark.parallelize(IntStream.range(0, tasks).boxed().toList(), Math.min(tasks, spark.defaultParallelism()))
                 .mapToPair(t -> new Tuple2<>(t, -1));
         List<WrittenRange> written = allTasks.cogroup(removedByTask, new TaskRanges(ranges, tasks))
-                .mapPartitionsWithIndex((range, it) -> List.of(writeRange(range, it, workDir, scratchDir, shardBytes, signatureLength)).iterator(), true)
+                .mapPartitionsWithIndex((range, it) -> List.of(writeRange(range, it, definition, scratchDir, shardBytes, signatureLength)).iterator(), true)
                 .collect();
         return written.stream().sorted(Comparator.comparingInt(WrittenRange::range)).toArray(WrittenRange[]::new);
     }
 
     private static WrittenRange writeRange(int range, java.util.Iterator<Tuple2<Integer, Tuple2<Iterable<Integer>, Iterable<Integer>>>> it,
-                                           String workDir, String scratchDir, long shardBytes, int signatureLength) throws IOException {
+                                           PipelineSource definition, String scratchDir, long shardBytes, int signatureLength) throws IOException {
         List<Tuple2<Integer, int[]>> tasks = new ArrayList<>();
         while (it.hasNext()) {
             var task = it.next();
@@ -332,12 +331,11 @@ public final class SparkExecutor {
         ShardWriter writer = new ShardWriter(dir, shardBytes);
         try {
             for (Tuple2<Integer, int[]> task : tasks) {
-                Path work = Path.of(workDir);
-                String name = String.format("task-%06d.", task._1());
+                LocalExecutor local = definition.localExecutor();
                 int[] gone = task._2();
                 try (BufferedReader lines = new BufferedReader(new InputStreamReader(new ZstdInputStream(
-                             new BufferedInputStream(Files.newInputStream(work.resolve(name + "jsonl.zst")), 1 << 16)), StandardCharsets.UTF_8), 1 << 16);
-                     DataInputStream keys = new DataInputStream(new BufferedInputStream(Files.newInputStream(work.resolve(name + "keys")), 1 << 16))) {
+                             new BufferedInputStream(Files.newInputStream(local.taskFile(task._1(), "jsonl.zst")), 1 << 16)), StandardCharsets.UTF_8), 1 << 16);
+                     DataInputStream keys = new DataInputStream(new BufferedInputStream(Files.newInputStream(local.taskFile(task._1(), "keys")), 1 << 16))) {
                     String line;
                     int next = 0;
                     for (int position = 0; (line = lines.readLine()) != null; position++) {
