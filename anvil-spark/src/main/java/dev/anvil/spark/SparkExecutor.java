@@ -7,8 +7,6 @@ import dev.anvil.data.dedup.MinHashDeduplicator;
 import dev.anvil.data.exec.LocalExecutor;
 import dev.anvil.data.pipeline.Pipeline;
 import dev.anvil.data.pipeline.PipelineYaml;
-import dev.anvil.data.read.InputFiles;
-import dev.anvil.data.read.InputFiles.InputFile;
 import dev.anvil.data.stats.PipelineStats;
 import dev.anvil.data.stats.StepStats;
 import dev.anvil.data.write.ShardWriter;
@@ -102,18 +100,16 @@ public final class SparkExecutor {
         Pipeline pipeline = PipelineYaml.parse(source.yaml(), Path.of(source.baseDir()));
         Path output = pipeline.output();
         LocalExecutor local = new LocalExecutor(pipeline, null);
-        List<InputFile> files = InputFiles.list(pipeline.inputs(), output);
-        int tasks = files.size();
+        int tasks = local.taskCount();
         int resumed = 0;
         for (int t = 0; t < tasks; t++) if (Files.exists(local.taskFile(t, "done"))) resumed++;
-        List<String[]> taskFiles = files.stream().map(f -> new String[] {f.path().toString(), f.source()}).toList();
         int signatureLength = pipeline.minhash() == null ? 0 : pipeline.minhash().bands() * pipeline.minhash().rows();
 
         // Phase 1: the per-document steps, one Spark task per local task.
         PipelineSource definition = source;
         List<org.apache.spark.rdd.RDD<?>> cached = new ArrayList<>();
         JavaRDD<DedupKey> keys = spark.parallelize(IntStream.range(0, tasks).boxed().toList(), Math.max(1, tasks))
-                .mapPartitions(ids -> documentsPhase(definition, taskFiles, signatureLength, ids))
+                .mapPartitions(ids -> documentsPhase(definition, signatureLength, ids))
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         cached.add(keys.rdd());
         keys.count();
@@ -188,14 +184,13 @@ public final class SparkExecutor {
         return new Result(stats, shards, tasks, resumed);
     }
 
-    private static java.util.Iterator<DedupKey> documentsPhase(PipelineSource source, List<String[]> taskFiles, int signatureLength,
+    private static java.util.Iterator<DedupKey> documentsPhase(PipelineSource source, int signatureLength,
                                                               java.util.Iterator<Integer> ids) throws IOException {
         LocalExecutor local = source.localExecutor();
         List<DedupKey> out = new ArrayList<>();
         while (ids.hasNext()) {
             int t = ids.next();
-            String[] file = taskFiles.get(t);
-            local.runTask(t, new InputFile(Path.of(file[0]), file[1]));
+            local.runTask(t);
             out.addAll(DedupKey.readAll(local.taskFile(t, "keys"), t, signatureLength));
         }
         return out.iterator();

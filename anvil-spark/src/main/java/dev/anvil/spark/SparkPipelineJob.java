@@ -8,7 +8,7 @@ import java.nio.file.Path;
 
 /**
  * The {@code spark-submit} entry point: {@code dev.anvil.spark.SparkPipelineJob PIPELINE.yaml}
- * runs that pipeline definition on the cluster spark-submit names (see docs/data.md for the
+ * runs that pipeline definition on the cluster spark-submit names (see docs/spark.md for the
  * command and the JDK flags).
  */
 public final class SparkPipelineJob {

@@ -180,13 +180,27 @@ public final class LocalExecutor {
         return new Result(stats, shards, files.size(), resumed);
     }
 
+    private volatile List<InputFile> taskFiles;
+
+    /** The run's tasks (one per input file), listed once per executor instance. */
+    private List<InputFile> tasks() throws IOException {
+        if (taskFiles == null) taskFiles = InputFiles.list(pipeline.inputs(), pipeline.output());
+        return taskFiles;
+    }
+
+    /** How many tasks {@link #run} would run; for executors that schedule the tasks themselves (anvil-spark). */
+    public int taskCount() throws IOException {
+        return tasks().size();
+    }
+
     /**
-     * Runs the per-document phase of task {@code t} (the t-th of {@link InputFiles#list}) unless its
-     * completion marker exists, leaving {@code task-N.*} under {@code OUTPUT/.work} exactly as
-     * {@link #run} does. For executors that schedule the tasks themselves (anvil-spark).
+     * Runs the per-document phase of task {@code t} unless its completion marker exists, leaving
+     * {@code task-N.*} under {@code OUTPUT/.work} exactly as {@link #run} does. For executors that
+     * schedule the tasks themselves (anvil-spark).
      */
-    public void runTask(int t, InputFile file) throws IOException {
+    public void runTask(int t) throws IOException {
         Files.createDirectories(workDir);
+        InputFile file = tasks().get(t);
         if (!Files.exists(taskFile(t, "done"))) processTask(t, file, new AtomicLong(), sizeOrZero(file.path()));
     }
 
