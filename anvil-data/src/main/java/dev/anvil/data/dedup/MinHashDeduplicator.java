@@ -72,10 +72,7 @@ public final class MinHashDeduplicator {
         int rows = config.rows();
         for (int band = 0; band < config.bands(); band++) {
             for (int d = 0; d < size; d++) {
-                long h = band * 0x9E3779B97F4A7C15L;
-                int base = d * k + band * rows;
-                for (int r = 0; r < rows; r++) h = TextHashes.mix(h ^ (signatures[base + r] & 0xffffffffL)) + r;
-                keys[d] = h;
+                keys[d] = bandKey(signatures, d * k, band, rows);
                 order[d] = d;
             }
             // Sort documents by band key (ties by index) so that each bucket is a contiguous run.
@@ -96,6 +93,14 @@ public final class MinHashDeduplicator {
         BitSet remove = new BitSet(size);
         for (int d = 0; d < size; d++) if (uf.find(d) != d) remove.set(d);
         return remove;
+    }
+
+    /** The LSH bucket key of one band of the signature at {@code sig[offset, offset + bands × rows)}; shared with anvil-spark. */
+    public static long bandKey(int[] sig, int offset, int band, int rows) {
+        long h = band * 0x9E3779B97F4A7C15L;
+        int base = offset + band * rows;
+        for (int r = 0; r < rows; r++) h = TextHashes.mix(h ^ (sig[base + r] & 0xffffffffL)) + r;
+        return h;
     }
 
     private boolean verified(int x, int y) {

@@ -208,14 +208,39 @@ public final class LocalExecutor {
         return new Result(stats, shards, files.size(), resumed);
     }
 
-    /** The saved task plan, or a new one (saved before any task runs, so that a resumed run cuts files the same way). */
+    private volatile TaskPlan plan;
+
+    /**
+     * The saved task plan, or a new one (saved before any task runs, so that a resumed run — and
+     * every Spark executor reading the same output directory — cuts files the same way).
+     */
     private TaskPlan plan() throws IOException {
         Path saved = workDir.resolve("plan.json");
-        if (Files.exists(saved)) return TaskPlan.load(saved);
-        TaskPlan plan = TaskPlan.make(InputFiles.list(pipeline.inputs(), pipeline.output()), pipeline.reader(), pipeline.taskBytes());
-        plan.save(tmp(saved));
+        TaskPlan p = plan;
+        if (p != null && Files.exists(saved)) return p; // the saved file is the truth: a wiped output directory plans afresh
+        if (Files.exists(saved)) return plan = TaskPlan.load(saved);
+        Files.createDirectories(workDir);
+        p = TaskPlan.make(InputFiles.list(pipeline.inputs(), pipeline.output()), pipeline.reader(), pipeline.taskBytes());
+        p.save(tmp(saved));
         Files.move(tmp(saved), saved, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        return plan;
+        return plan = p;
+    }
+
+    /** How many tasks {@link #run} would run (saving the plan); for executors that schedule the tasks themselves (anvil-spark). */
+    public int taskCount() throws IOException {
+        return plan().tasks().size();
+    }
+
+    /**
+     * Runs the per-document phase of task {@code t} unless its completion marker exists, leaving
+     * {@code task-N.*} under {@code OUTPUT/.work} exactly as {@link #run} does. For executors that
+     * schedule the tasks themselves (anvil-spark); the driver calls {@link #taskCount} first, so
+     * the plan every executor reads is the one saved by the driver.
+     */
+    public void runTask(int t) throws IOException {
+        Files.createDirectories(workDir);
+        TaskPlan.Task task = plan().tasks().get(t);
+        if (!Files.exists(taskFile(t, "done"))) processTask(t, task, new AtomicLong(), task.bytes());
     }
 
     private void processTask(int t, TaskPlan.Task file, AtomicLong doneBytes, long totalBytes) throws IOException {
@@ -353,7 +378,7 @@ public final class LocalExecutor {
     }
 
     /** {@code removed-sample.jsonl}: up to {@link #REMOVED_SAMPLES_PER_REASON} removed documents per step and reason, in task order. */
-    private void writeRemovedSample(int tasks) throws IOException {
+    public void writeRemovedSample(int tasks) throws IOException {
         java.util.Map<String, Integer> taken = new java.util.HashMap<>();
         writeAtomically(pipeline.output().resolve("removed-sample.jsonl"), out -> {
             for (int t = 0; t < tasks; t++) {
@@ -448,7 +473,8 @@ public final class LocalExecutor {
         return new Document((String) m.get("id"), (String) m.get("text"), (java.util.Map<String, Object>) m.get("meta"));
     }
 
-    private Path taskFile(int t, String suffix) {
+    /** {@code OUTPUT/.work/task-N.SUFFIX}: {@code jsonl.zst} (survivors), {@code keys} (dedup keys), {@code stats.json}, {@code removed.jsonl}, {@code done}. */
+    public Path taskFile(int t, String suffix) {
         return workDir.resolve(String.format("task-%06d.%s", t, suffix));
     }
 
