@@ -4,13 +4,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.luben.zstd.ZstdInputStream;
 import dev.anvil.data.Document;
 import dev.anvil.data.dedup.MinHashDeduplicator;
+import dev.anvil.data.dedup.SentenceDeduplicator;
 import dev.anvil.data.exec.LocalExecutor;
 import dev.anvil.data.pipeline.Pipeline;
-import dev.anvil.data.pipeline.PipelineDefinitionException;
 import dev.anvil.data.pipeline.PipelineYaml;
 import dev.anvil.data.stats.PipelineStats;
 import dev.anvil.data.stats.StepStats;
 import dev.anvil.data.write.ShardWriter;
+import org.apache.spark.HashPartitioner;
 import org.apache.spark.Partitioner;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -18,10 +19,12 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
+import scala.Tuple3;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.Serializable;
@@ -32,7 +35,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,12 +104,7 @@ public final class SparkExecutor {
 
     public Result run() throws IOException {
         Pipeline pipeline = PipelineYaml.parse(source.yaml(), Path.of(source.baseDir()));
-        if (pipeline.sentenceDedup() != null) {
-            // The span cut happens in the local executor's write phase, which this executor replaces;
-            // running without it would silently keep what the local executor removes.
-            throw new PipelineDefinitionException("sentence_dedup", "is not supported by the Spark executor yet; "
-                    + "remove it from the pipeline or run it with the local executor (bin/anvil data run)");
-        }
+        SpanCut spanCut = pipeline.sentenceDedup() == null ? null : SpanCut.of(pipeline.sentenceDedup());
         Path output = pipeline.output();
         LocalExecutor local = new LocalExecutor(pipeline, null);
         int tasks = local.taskCount();
@@ -161,24 +161,40 @@ public final class SparkExecutor {
             removed = removed.union(components.keys());
         }
 
+        // Sentence dedup's decision: which spans of the surviving documents occurred earlier.
+        JavaPairRDD<Integer, Integer> removedByTask = removed.mapToPair(o -> new Tuple2<>(DedupKey.task(o), DedupKey.position(o)))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        cached.add(removedByTask.rdd());
+        JavaPairRDD<Integer, SpanAt> repeatedSpans = spanCut == null ? null : repeatedSpans(definition, tasks, removedByTask);
+
         // Phase 3: shards.
-        WrittenRange[] ranges = write(definition, output, pipeline.shardBytes(), tasks, signatureLength, removed, survivors);
+        WrittenRange[] ranges = write(definition, output, pipeline.shardBytes(), tasks, signatureLength, removedByTask, repeatedSpans, spanCut, survivors);
         StepStats writeStats = new StepStats();
+        StepStats sentenceStats = new StepStats();
         for (WrittenRange r : ranges) {
             writeStats.docsIn += r.docs();
             writeStats.docsOut += r.docs();
             writeStats.bytesIn += r.bytes();
             writeStats.bytesOut += r.bytes();
+            sentenceStats.docsIn += r.survivingDocs();
+            sentenceStats.bytesIn += r.survivingBytes();
         }
         if (fuzzyIn != null) {
-            // The near-duplicate stage is the last before writing: what it kept is exactly what was written.
+            // The near-duplicate stage is the last dedup decision: what it kept is exactly what reached the write stage.
             StepStats fuzzy = new StepStats();
             fuzzy.docsIn = fuzzyIn[0];
             fuzzy.bytesIn = fuzzyIn[1];
-            fuzzy.docsOut = writeStats.docsOut;
-            fuzzy.bytesOut = writeStats.bytesOut;
-            if (fuzzyIn[0] > writeStats.docsOut) fuzzy.removed.put("near_duplicate", fuzzyIn[0] - writeStats.docsOut);
+            fuzzy.docsOut = sentenceStats.docsIn;
+            fuzzy.bytesOut = sentenceStats.bytesIn;
+            if (fuzzyIn[0] > fuzzy.docsOut) fuzzy.removed.put("near_duplicate", fuzzyIn[0] - fuzzy.docsOut);
             stats.steps.put("minhash_dedup", fuzzy);
+        }
+        if (spanCut != null) {
+            // As in the local write phase: every surviving document goes in, those left with too few words do not come out.
+            sentenceStats.docsOut = writeStats.docsOut;
+            sentenceStats.bytesOut = writeStats.bytesOut;
+            if (sentenceStats.docsIn > sentenceStats.docsOut) sentenceStats.removed.put("too_little_left", sentenceStats.docsIn - sentenceStats.docsOut);
+            stats.steps.put("sentence_dedup", sentenceStats);
         }
         stats.steps.put("write", writeStats);
         List<Path> shards = publishShards(output, ranges);
@@ -295,11 +311,84 @@ public final class SparkExecutor {
         }
     }
 
-    /** One write range's shards (in order, under its own attempt directory) and what it wrote. */
-    record WrittenRange(int range, List<String> shards, long docs, long bytes) implements Serializable {}
+    /** Sentence dedup's settings, shipped to the executors ({@link SentenceDeduplicator.Config} is not serializable). */
+    record SpanCut(int spanSentences, boolean splitLines, int minDocWords) implements Serializable {
+        static SpanCut of(SentenceDeduplicator.Config c) {
+            return new SpanCut(c.spanSentences(), c.splitLines(), c.minDocWords());
+        }
+
+        SentenceDeduplicator deduplicator() {
+            return new SentenceDeduplicator(new SentenceDeduplicator.Config(spanSentences, splitLines, minDocWords));
+        }
+    }
+
+    /** Where a span occurs: its document's corpus order ({@code task << 32 | position}) and its start sentence there. */
+    record SpanAt(long order, int span) implements Serializable {
+        /** The earlier occurrence: corpus order first, then position in the document (a span repeated within one document keeps its first). */
+        static SpanAt earlier(SpanAt a, SpanAt b) {
+            if (a.order != b.order) return a.order < b.order ? a : b;
+            return a.span <= b.span ? a : b;
+        }
+    }
+
+    /**
+     * The repeated spans, keyed by task: as the local executor's {@code repeatedSpans}, only the
+     * documents that survived exact and MinHash dedup take part (a removed document's spans count
+     * as no occurrence), and every occurrence of a span hash but the earliest in corpus order is
+     * repeated. One shuffle of (hash, occurrence) rows: it is partitioned once, so taking the
+     * minimum per hash and joining it back to every occurrence are both narrow.
+     */
+    private JavaPairRDD<Integer, SpanAt> repeatedSpans(PipelineSource definition, int tasks, JavaPairRDD<Integer, Integer> removedByTask) {
+        int partitions = Math.max(1, spark.defaultParallelism());
+        JavaPairRDD<Long, SpanAt> occurrences = spark.parallelize(IntStream.range(0, tasks).boxed().toList(), Math.max(1, Math.min(tasks, partitions)))
+                .mapToPair(t -> new Tuple2<>(t, -1))
+                .cogroup(removedByTask, new HashPartitioner(Math.max(1, Math.min(tasks, partitions))))
+                .flatMapToPair(task -> spanOccurrences(definition, task._1(), sortedPositions(task._2()._2())).iterator())
+                .partitionBy(new HashPartitioner(partitions));
+        JavaPairRDD<Long, SpanAt> firsts = occurrences.reduceByKey(SpanAt::earlier);
+        return occurrences.join(firsts)
+                .filter(o -> !o._2()._1().equals(o._2()._2()))
+                .mapToPair(o -> new Tuple2<>(DedupKey.task(o._2()._1().order()), o._2()._1()));
+    }
+
+    /** The (hash, occurrence) rows of one task's surviving documents, from its {@code task-N.spans} (per document: count, then the hashes). */
+    private static List<Tuple2<Long, SpanAt>> spanOccurrences(PipelineSource definition, int task, int[] gone) throws IOException {
+        List<Tuple2<Long, SpanAt>> out = new ArrayList<>();
+        LocalExecutor local = definition.localExecutor();
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(local.taskFile(task, "spans")), 1 << 16))) {
+            int next = 0;
+            for (int position = 0; ; position++) {
+                int n;
+                try {
+                    n = in.readInt();
+                } catch (EOFException e) {
+                    break;
+                }
+                boolean alive = true;
+                if (next < gone.length && gone[next] == position) {
+                    next++;
+                    alive = false;
+                }
+                if (!alive) {
+                    in.skipNBytes(8L * n);
+                    continue;
+                }
+                long order = (long) task << 32 | position;
+                for (int i = 0; i < n; i++) out.add(new Tuple2<>(in.readLong(), new SpanAt(order, i)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One write range's shards (in order, under its own attempt directory) and what it wrote;
+     * {@code survivingDocs/Bytes} is what reached it after dedup, before the sentence cut.
+     */
+    record WrittenRange(int range, List<String> shards, long docs, long bytes, long survivingDocs, long survivingBytes) implements Serializable {}
 
     private WrittenRange[] write(PipelineSource definition, Path output, long shardBytes, int tasks, int signatureLength,
-                                 JavaRDD<Long> removed, JavaRDD<DedupKey> survivors) throws IOException {
+                                 JavaPairRDD<Integer, Integer> removedByTask, JavaPairRDD<Integer, SpanAt> repeatedSpans, SpanCut spanCut,
+                                 JavaRDD<DedupKey> survivors) throws IOException {
         if (tasks == 0) return new WrittenRange[0];
         // About one shard's worth of text per range, at most a few ranges per core.
         long[] kept = countAndBytes(survivors);
@@ -307,37 +396,46 @@ public final class SparkExecutor {
         Path scratch = output.resolve(".work").resolve("spark-write");
         deleteTree(scratch);
         String scratchDir = scratch.toString();
-        JavaPairRDD<Integer, Integer> removedByTask = removed.mapToPair(o -> new Tuple2<>(DedupKey.task(o), DedupKey.position(o)));
+        JavaPairRDD<Integer, SpanAt> repeats = repeatedSpans != null ? repeatedSpans : JavaPairRDD.fromJavaRDD(spark.<Tuple2<Integer, SpanAt>>emptyRDD());
         JavaPairRDD<Integer, Integer> allTasks = spark.parallelize(IntStream.range(0, tasks).boxed().toList(), Math.min(tasks, spark.defaultParallelism()))
                 .mapToPair(t -> new Tuple2<>(t, -1));
-        List<WrittenRange> written = allTasks.cogroup(removedByTask, new TaskRanges(ranges, tasks))
-                .mapPartitionsWithIndex((range, it) -> List.of(writeRange(range, it, definition, scratchDir, shardBytes, signatureLength)).iterator(), true)
+        List<WrittenRange> written = allTasks.cogroup(removedByTask, repeats, new TaskRanges(ranges, tasks))
+                .mapPartitionsWithIndex((range, it) -> List.of(writeRange(range, it, definition, scratchDir, shardBytes, signatureLength, spanCut)).iterator(), true)
                 .collect();
         return written.stream().sorted(Comparator.comparingInt(WrittenRange::range)).toArray(WrittenRange[]::new);
     }
 
-    private static WrittenRange writeRange(int range, java.util.Iterator<Tuple2<Integer, Tuple2<Iterable<Integer>, Iterable<Integer>>>> it,
-                                           PipelineSource definition, String scratchDir, long shardBytes, int signatureLength) throws IOException {
-        List<Tuple2<Integer, int[]>> tasks = new ArrayList<>();
+    /** A task in a write range: the positions dedup removed, and the repeated span starts per surviving position. */
+    private record TaskToWrite(int task, int[] removed, Map<Integer, BitSet> repeatedSpans) {}
+
+    private static WrittenRange writeRange(int range, java.util.Iterator<Tuple2<Integer, Tuple3<Iterable<Integer>, Iterable<Integer>, Iterable<SpanAt>>>> it,
+                                           PipelineSource definition, String scratchDir, long shardBytes, int signatureLength,
+                                           SpanCut spanCut) throws IOException {
+        List<TaskToWrite> tasks = new ArrayList<>();
         while (it.hasNext()) {
             var task = it.next();
-            tasks.add(new Tuple2<>(task._1(), sortedPositions(task._2()._2())));
+            Map<Integer, BitSet> repeated = new HashMap<>();
+            for (SpanAt s : task._2()._3()) repeated.computeIfAbsent(DedupKey.position(s.order()), p -> new BitSet()).set(s.span());
+            tasks.add(new TaskToWrite(task._1(), sortedPositions(task._2()._2()), repeated));
         }
-        tasks.sort(Comparator.comparingInt(Tuple2::_1));
+        tasks.sort(Comparator.comparingInt(TaskToWrite::task));
+        SentenceDeduplicator sentences = spanCut == null ? null : spanCut.deduplicator();
         // Each attempt writes into its own directory: a failed or duplicate attempt never touches the one whose result the driver takes.
         Path dir = Path.of(scratchDir, String.format("range-%05d-attempt-%d", range, TaskContext.get().attemptNumber()));
         deleteTree(dir);
         long docs = 0;
         long bytes = 0;
+        long survivingDocs = 0;
+        long survivingBytes = 0;
         List<String> shards = new ArrayList<>();
         ShardWriter writer = new ShardWriter(dir, shardBytes);
         try {
-            for (Tuple2<Integer, int[]> task : tasks) {
+            for (TaskToWrite task : tasks) {
                 LocalExecutor local = definition.localExecutor();
-                int[] gone = task._2();
+                int[] gone = task.removed();
                 try (BufferedReader lines = new BufferedReader(new InputStreamReader(new ZstdInputStream(
-                             new BufferedInputStream(Files.newInputStream(local.taskFile(task._1(), "jsonl.zst")), 1 << 16)), StandardCharsets.UTF_8), 1 << 16);
-                     DataInputStream keys = new DataInputStream(new BufferedInputStream(Files.newInputStream(local.taskFile(task._1(), "keys")), 1 << 16))) {
+                             new BufferedInputStream(Files.newInputStream(local.taskFile(task.task(), "jsonl.zst")), 1 << 16)), StandardCharsets.UTF_8), 1 << 16);
+                     DataInputStream keys = new DataInputStream(new BufferedInputStream(Files.newInputStream(local.taskFile(task.task(), "keys")), 1 << 16))) {
                     String line;
                     int next = 0;
                     for (int position = 0; (line = lines.readLine()) != null; position++) {
@@ -348,7 +446,18 @@ public final class SparkExecutor {
                             next++;
                             continue;
                         }
-                        writer.write(parseLine(line));
+                        Document doc = parseLine(line);
+                        survivingDocs++;
+                        survivingBytes += size;
+                        BitSet repeated = task.repeatedSpans().get(position);
+                        if (sentences != null && repeated != null) {
+                            // The local write phase's cut: the sentences of repeated spans go, too little left drops the document.
+                            String kept = sentences.removeRepeated(doc.text(), repeated);
+                            if (kept == null) continue;
+                            doc = doc.withText(kept);
+                            size = utf8Length(kept);
+                        }
+                        writer.write(doc);
                         docs++;
                         bytes += size;
                     }
@@ -358,7 +467,22 @@ public final class SparkExecutor {
             writer.close();
         }
         for (Path p : writer.shards()) shards.add(p.toString());
-        return new WrittenRange(range, shards, docs, bytes);
+        return new WrittenRange(range, shards, docs, bytes, survivingDocs, survivingBytes);
+    }
+
+    /** UTF-8 length counted as the local executor counts it for stats (a high surrogate counts 4 and takes the next char with it). */
+    static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) n++;
+            else if (c < 0x800) n += 2;
+            else if (Character.isHighSurrogate(c)) {
+                n += 4;
+                i++;
+            } else n += 3;
+        }
+        return n;
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -87,6 +87,31 @@ class SparkExecutorTest {
             out.write(shakespeare.substring(0, 200_000).getBytes(StandardCharsets.UTF_8));
         }
         Files.write(corpus.resolve("cut.txt.gz"), Arrays.copyOf(gz.toByteArray(), gz.size() / 2));
+        plantRepeatedSpans(words);
+    }
+
+    static final String PLANTED = "The quick brown fox was seen in the market today. Nobody could say where it had come from. "
+            + "The children followed it all the way to the river.";
+    static final String PLANTED_TWICE = "A letter came for the captain this morning. He read it twice and burned it. "
+            + "Then he sent for his horse and rode away.";
+
+    /**
+     * Documents sharing 3-sentence spans: a near copy that MinHash removes and that is the first to
+     * hold {@link #PLANTED} (a removed document's spans must not count as the first occurrence), the
+     * first surviving holder, later holders (cut), one holding another span twice (its second copy
+     * is cut), and one with too little left once its span is cut.
+     */
+    private static void plantRepeatedSpans(String[] words) throws IOException {
+        // Each passage opens a sentence of its own (a capital after the full stop), so the planted spans stay whole sentences.
+        java.util.function.IntFunction<String> passage = start -> "Meanwhile " + String.join(" ", Arrays.asList(words).subList(start, start + 120)) + ".";
+        String original = String.join(" ", Arrays.asList(words).subList(50_000, 50_400)) + ".";
+        Files.writeString(corpus.resolve("spans.jsonl"), jsonLine("span-original", original)
+                + jsonLine("span-near-copy", original + " " + PLANTED)
+                + jsonLine("span-first", passage.apply(60_000) + " " + PLANTED)
+                + jsonLine("span-second", PLANTED + " " + passage.apply(61_000))
+                + jsonLine("span-twice", passage.apply(62_000) + " " + PLANTED_TWICE + " " + passage.apply(63_000) + " " + PLANTED_TWICE)
+                + jsonLine("span-too-little", PLANTED + " Meanwhile " + String.join(" ", Arrays.asList(words).subList(64_000, 64_030)) + ".")
+                + jsonLine("span-third", passage.apply(65_000) + " " + PLANTED.toUpperCase().replace(".", "!") + " " + passage.apply(66_000)));
     }
 
     private static String jsonLine(String id, String text) throws IOException {
@@ -146,6 +171,32 @@ class SparkExecutorTest {
             }
         }
         assertThat(ids).doesNotHaveDuplicates().contains("play-4", "play-5").doesNotContain("dup-5", "near-4");
+    }
+
+    @Test
+    void sentenceDedupCutsTheSameSpansAsTheLocalExecutor() throws IOException {
+        assertSameOutput("  - exact_dedup\n  - minhash_dedup\n  - sentence_dedup\n", "sentences");
+        Map<String, String> texts = new java.util.HashMap<>();
+        try (Stream<Path> shards = Files.list(tmp.resolve("spark-sentences"))) {
+            for (Path s : shards.filter(p -> p.getFileName().toString().startsWith("shard-")).sorted().toList()) {
+                for (Document d : ShardWriter.readShard(s)) texts.put(d.id(), d.text());
+            }
+        }
+        // The near copy was removed, so the first surviving holder keeps the planted span and later holders lose it.
+        assertThat(texts).doesNotContainKeys("span-near-copy", "span-too-little").containsKeys("span-original");
+        assertThat(texts.get("span-first")).contains("quick brown fox");
+        assertThat(texts.get("span-second")).doesNotContain("quick brown fox").isNotEmpty();
+        assertThat(texts.get("span-third")).doesNotContainIgnoringCase("quick brown fox");
+        assertThat(texts.get("span-twice").split("A letter came for the captain", -1)).hasSize(2);
+        PipelineStats stats = PipelineStats.read(tmp.resolve("spark-sentences/stats.json"));
+        assertThat(stats.step("sentence_dedup").removed.get("too_little_left")).isGreaterThanOrEqualTo(1L);
+        assertThat(stats.step("sentence_dedup").bytesOut).isLessThan(stats.step("sentence_dedup").bytesIn);
+    }
+
+    @Test
+    void sentenceDedupAloneOnLinesAlsoMatches() throws IOException {
+        // No document dedup: every edited copy competes for its spans; lines instead of sentences, a low word floor.
+        assertSameOutput("  - sentence_dedup: {split: lines, min_doc_words: 10}\n", "sentence-lines");
     }
 
     @Test
