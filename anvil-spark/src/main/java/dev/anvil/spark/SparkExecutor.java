@@ -61,13 +61,17 @@ import java.util.stream.Stream;
  *       to the first member whose estimated Jaccard passes {@code verify_jaccard}) → edges →
  *       {@link ConnectedComponents} → every document but its component's earliest is removed,
  *       which is what the local union-find (root = smallest index) removes.</li>
+ *   <li><b>sentence dedup</b> — the span hashes of the surviving documents ({@code task-N.spans})
+ *       as (hash, corpus order + start sentence) rows → the first occurrence per hash → every other
+ *       occurrence is a repeated span, sent to its task's write range (see {@link #repeatedSpans}).</li>
  *   <li><b>write</b> — tasks in corpus order are split into contiguous ranges; each range streams
  *       its task outputs minus the removed documents into its own shards, which the driver then
- *       renames to {@code shard-00000.jsonl.zst, ...} in order. Reading the shards in order gives
+ *       renames to {@code shard-00000.jsonl.zst, ...} in order; repeated spans are cut there with
+ *       {@link SentenceDeduplicator#removeRepeated}, as in the local write phase. Reading the shards in order gives
  *       the local executor's document sequence; only shard boundaries can differ.</li>
  * </ol>
  *
- * Only dedup keys (16 + 8 bytes and the signature per document) are shuffled, never texts.
+ * Only dedup keys (16 + 8 bytes and the signature per document) and span hashes are shuffled, never texts.
  * Inputs and output are plain paths: on a cluster they must be on a filesystem every node mounts
  * at the same place (NFS, Lustre, a FUSE mount of object storage).
  */
