@@ -459,7 +459,7 @@ public final class SparkExecutor {
                             String kept = sentences.removeRepeated(doc.text(), repeated);
                             if (kept == null) continue;
                             doc = doc.withText(kept);
-                            size = utf8Length(kept);
+                            size = LocalExecutor.utf8Length(kept);
                         }
                         writer.write(doc);
                         docs++;
@@ -474,22 +474,7 @@ public final class SparkExecutor {
         return new WrittenRange(range, shards, docs, bytes, survivingDocs, survivingBytes);
     }
 
-    /** UTF-8 length counted as the local executor counts it for stats (a high surrogate counts 4 and takes the next char with it). */
-    static long utf8Length(String s) {
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) n++;
-            else if (c < 0x800) n += 2;
-            else if (Character.isHighSurrogate(c)) {
-                n += 4;
-                i++;
-            } else n += 3;
-        }
-        return n;
-    }
-
-    private static final ObjectMapper JSON = new ObjectMapper();
+        private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A task output line (our own {@code {"id","text","meta"}} JSON) back to a document. */
     @SuppressWarnings("unchecked")
