@@ -474,7 +474,7 @@ public final class SparkExecutor {
         return new WrittenRange(range, shards, docs, bytes, survivingDocs, survivingBytes);
     }
 
-        private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A task output line (our own {@code {"id","text","meta"}} JSON) back to a document. */
     @SuppressWarnings("unchecked")
