@@ -159,10 +159,12 @@ public final class SparkExecutor {
             stats.steps.put("exact_dedup", exact);
         }
         long[] fuzzyIn = pipeline.minhash() == null ? null : countAndBytes(survivors);
+        long fuzzyClusters = 0;
         if (pipeline.minhash() != null) {
             JavaPairRDD<Long, Long> components = ConnectedComponents.toComponentMinimum(minhashEdges(survivors, pipeline.minhash()));
             cached.add(components.rdd());
             removed = removed.union(components.keys());
+            fuzzyClusters = components.values().distinct().count(); // one component minimum per cluster of two or more
         }
 
         // Sentence dedup's decision: which spans of the surviving documents occurred earlier.
@@ -191,6 +193,7 @@ public final class SparkExecutor {
             fuzzy.docsOut = sentenceStats.docsIn;
             fuzzy.bytesOut = sentenceStats.bytesIn;
             if (fuzzyIn[0] > fuzzy.docsOut) fuzzy.removed.put("near_duplicate", fuzzyIn[0] - fuzzy.docsOut);
+            fuzzy.clusters = fuzzyClusters;
             stats.steps.put("minhash_dedup", fuzzy);
         }
         if (spanCut != null) {

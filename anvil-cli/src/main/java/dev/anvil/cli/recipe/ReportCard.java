@@ -137,7 +137,9 @@ final class ReportCard {
         }
         h.append("</table>");
         long exact = removedBy(st, "exact_dedup"), near = removedBy(st, "minhash_dedup");
-        h.append(String.format(Locale.ROOT, "<p>Deduplication: %d exact duplicates and %d near duplicates (MinHash clusters, the earliest document of each kept) removed.</p>", exact, near));
+        long clusters = st.path("steps").path("minhash_dedup").path("clusters").asLong();
+        h.append(String.format(Locale.ROOT, "<p>Deduplication: %d exact duplicates removed; %d near duplicates removed from %d MinHash clusters (the earliest document of each cluster kept).</p>",
+                exact, near, clusters));
     }
 
     private static long removedBy(JsonNode stats, String step) {

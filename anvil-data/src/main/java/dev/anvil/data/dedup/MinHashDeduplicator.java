@@ -64,8 +64,16 @@ public final class MinHashDeduplicator {
         return size;
     }
 
+    /** The outcome of clustering: the indices to remove (every member but the earliest) and how many clusters of two or more there are. */
+    public record Clusters(BitSet duplicates, int count) {}
+
     /** Clusters the added documents; the returned set holds the indices to remove (every member but the earliest). */
     public BitSet duplicates() {
+        return clusters().duplicates();
+    }
+
+    /** Clusters the added documents (LSH buckets, verified pairs, union-find). */
+    public Clusters clusters() {
         UnionFind uf = new UnionFind(size);
         long[] keys = new long[size];
         Integer[] order = new Integer[size];
@@ -91,8 +99,15 @@ public final class MinHashDeduplicator {
             }
         }
         BitSet remove = new BitSet(size);
-        for (int d = 0; d < size; d++) if (uf.find(d) != d) remove.set(d);
-        return remove;
+        BitSet rootsWithMembers = new BitSet(size);
+        for (int d = 0; d < size; d++) {
+            int root = uf.find(d);
+            if (root != d) {
+                remove.set(d);
+                rootsWithMembers.set(root);
+            }
+        }
+        return new Clusters(remove, rootsWithMembers.cardinality());
     }
 
     /** The LSH bucket key of one band of the signature at {@code sig[offset, offset + bands × rows)}; shared with anvil-spark. */

@@ -448,7 +448,9 @@ public final class LocalExecutor {
             progress.update("dedup", t + 1, tasks);
         }
         if (minhash != null) {
-            BitSet fuzzy = minhash.duplicates();
+            MinHashDeduplicator.Clusters clusters = minhash.clusters();
+            BitSet fuzzy = clusters.duplicates();
+            fuzzyStats.clusters = clusters.count();
             for (int i = 0; i < minhashToGlobal.size(); i++) {
                 long bytes = minhashBytes.get(i);
                 fuzzyStats.in(bytes);

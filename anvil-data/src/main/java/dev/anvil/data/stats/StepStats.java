@@ -13,6 +13,8 @@ public final class StepStats {
     public long bytesIn;
     public long bytesOut;
     public final Map<String, Long> removed = new TreeMap<>();
+    /** For dedup steps: groups of two or more duplicates found (one document of each is kept). */
+    public long clusters;
 
     public void in(long bytes) {
         docsIn++;
@@ -34,6 +36,7 @@ public final class StepStats {
         bytesIn += other.bytesIn;
         bytesOut += other.bytesOut;
         other.removed.forEach((k, v) -> removed.merge(k, v, Long::sum));
+        clusters += other.clusters;
     }
 
     public Map<String, Object> toMap() {
@@ -43,6 +46,7 @@ public final class StepStats {
         m.put("bytes_in", bytesIn);
         m.put("bytes_out", bytesOut);
         m.put("removed", new TreeMap<>(removed));
+        if (clusters > 0) m.put("clusters", clusters);
         return m;
     }
 
@@ -54,6 +58,7 @@ public final class StepStats {
         s.bytesIn = ((Number) m.get("bytes_in")).longValue();
         s.bytesOut = ((Number) m.get("bytes_out")).longValue();
         ((Map<String, Object>) m.getOrDefault("removed", Map.of())).forEach((k, v) -> s.removed.put(k, ((Number) v).longValue()));
+        if (m.get("clusters") instanceof Number n) s.clusters = n.longValue();
         return s;
     }
 }

@@ -12,6 +12,7 @@ import dev.anvil.data.pipeline.Pipeline;
 import dev.anvil.data.read.ReaderOptions;
 import dev.anvil.data.stats.BadInput;
 import dev.anvil.data.stats.PipelineStats;
+import dev.anvil.data.stats.StepStats;
 import dev.anvil.data.write.ShardWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,7 +98,10 @@ class LocalExecutorTest {
         assertThat(stats.step("exact_dedup").removed).containsEntry("exact_duplicate", 1L);
         List<Document> docs = new ArrayList<>();
         for (Path shard : r.shards()) docs.addAll(ShardWriter.readShard(shard));
-        assertThat(stats.step("minhash_dedup").removed.get("near_duplicate")).isGreaterThanOrEqualTo(1L);
+        StepStats fuzzy = stats.step("minhash_dedup");
+        assertThat(fuzzy.removed.get("near_duplicate")).isGreaterThanOrEqualTo(1L);
+        // Each cluster keeps one document, so there are at least one and at most as many clusters as removals.
+        assertThat(fuzzy.clusters).isBetween(1L, fuzzy.removed.get("near_duplicate"));
         assertThat(r.shards().size()).isGreaterThan(1);
         for (Path shard : r.shards()) assertThat(Files.size(shard)).isLessThan(40_000); // compressed ≤ uncompressed bound
         assertThat(docs).hasSize((int) stats.step("write").docsOut);
