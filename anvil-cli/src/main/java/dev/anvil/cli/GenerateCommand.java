@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -96,7 +97,7 @@ public final class GenerateCommand implements Callable<Integer> {
         boolean stream = !Output.json();
         PrintStream sink = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (echo && stream) sink.print(prompt);
-        Generator generator = new Generator(new InferenceSession(m.config(), m.parameters()), m.tokenizer()::decode,
+        Generator generator = new Generator(session(model, m), m.tokenizer()::decode,
                 Math.min(m.tokenizer().vocabSize(), m.config().vocabSize()));
         Generator.Result r = generator.generate(ids, config, (token, text) -> {
             if (!stream) return;
@@ -122,5 +123,21 @@ public final class GenerateCommand implements Callable<Integer> {
                     m.checkpoint(), m.step(), r.promptTokens(), r.prefillNanos() / 1e6, prefillRate, n, decodeRate, stopReason);
         }
         return 0;
+    }
+
+    /**
+     * The inference session for a loaded model: a GGUF file stored as Q4_0 (general.file_type 2)
+     * decodes with Q4_0 matrix-vector products, as llama.cpp does with it — its weights read back as
+     * Q4_0 values, so quantizing them again gives the file's blocks and prefill (float GEMM over
+     * those values) computes the same function; everything else decodes in float32.
+     */
+    static InferenceSession session(Path model, TrainedModel m) throws java.io.IOException {
+        boolean q4 = false;
+        if (Files.isRegularFile(model) && model.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")) {
+            try (dev.anvil.model.gguf.Gguf.Reader r = new dev.anvil.model.gguf.Gguf.Reader(model)) {
+                q4 = r.metadata().containsKey("general.file_type") && r.metadata().get("general.file_type").asLong() == 2;
+            }
+        }
+        return new InferenceSession(m.config(), m.parameters(), m.config().contextLength(), Math.min(m.config().contextLength(), 256), q4);
     }
 }
