@@ -144,16 +144,10 @@ public final class TransformerGguf {
                 throw new IOException(file + ": " + e.getMessage(), e);
             }
             ParameterBuffer params = TransformerLayout.of(c).allocate();
+            readTensors(r, file, c, params);
+            // llama.cpp's Q and K rows are in the interleaved RoPE order; undo the permutation the writer applied.
             for (ParameterBuffer.Layout.Entry e : params.layout().entries()) {
                 String name = ggufName(e.name());
-                Gguf.TensorInfo t = r.tensors().get(name);
-                if (t == null) throw new IOException(file + ": tensor " + name + " is missing (the model is " + c.summary() + ")");
-                long[] expected = java.util.Arrays.stream(e.shape().dims()).asLongStream().toArray();
-                if (!java.util.Arrays.equals(t.rowMajorShape(), expected)) {
-                    throw new IOException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(t.rowMajorShape())
-                            + ", expected " + java.util.Arrays.toString(expected) + " for " + c.summary());
-                }
-                r.read(name, params.data(), e.offset());
                 if (name.endsWith("attn_q.weight") || name.endsWith("attn_k.weight")) {
                     int h = name.endsWith("attn_q.weight") ? heads : kvHeads;
                     float[] back = permuteRows(params.data(), e.offset(), h, c.headDim(), width, true);
