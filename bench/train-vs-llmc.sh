@@ -74,7 +74,7 @@ anvil_ms() { # model B steps
 
 printf '%-28s %6s %14s %14s %8s\n' model B "llm.c ms/step" "Anvil ms/step" speedup
 for round in $(seq "$ROUNDS"); do
-  for spec in "shakespeare_char.bin $ROOT/recipes/models/shakespeare-char.yaml 12 30" "gpt2_124M.bin gpt2 4 ${GPT2_STEPS:-5}"; do
+  for spec in "shakespeare_char.bin $ROOT/recipes/models/shakespeare-char-gpt2.yaml 12 30" "gpt2_124M.bin gpt2 4 ${GPT2_STEPS:-5}"; do
     set -- $spec
     peer=$(llmc_ms "$1" "$3" $(( $4 + 1 )))
     ours=$(anvil_ms "$2" "$3" "$4")
