@@ -149,6 +149,12 @@ final class ReportCard {
 
     private static void tokenizer(StringBuilder h, JsonNode tok) {
         h.append("<h2 id=\"tokenizer\">Tokenizer</h2>");
+        if (tok.path("heldout_bytes").asLong() == 0) {
+            // A corpus of one document (Tiny Shakespeare) leaves nothing to hold out.
+            h.append(String.format(Locale.ROOT, "<p>%s, %d ids, trained on %,d documents; no held-out documents, so no compression figures.</p>",
+                    tok.path("type").asText(), tok.path("vocab_size").asInt(), tok.path("train_documents").asLong()));
+            return;
+        }
         h.append(String.format(Locale.ROOT, "<p>%s, %d ids, trained on %,d documents; compression measured on %,d held-out bytes (higher = fewer tokens for the same text).</p>",
                 tok.path("type").asText(), tok.path("vocab_size").asInt(), tok.path("train_documents").asLong(), tok.path("heldout_bytes").asLong()));
         List<String> names = new ArrayList<>(List.of("ours"));

@@ -195,7 +195,9 @@ public final class StageRunner {
     private static String headline(String stage, JsonNode s) {
         return switch (stage) {
             case "data" -> String.format(Locale.ROOT, "%,d of %,d documents kept, %.1f MB", s.path("documents_out").asLong(), s.path("documents_in").asLong(), s.path("bytes_out").asDouble() / 1e6);
-            case "tokenizer" -> String.format(Locale.ROOT, "%d tokens, %.2f bytes/token on held-out text", s.path("vocab_size").asInt(), s.path("compression").path("ours").asDouble());
+            case "tokenizer" -> s.path("heldout_bytes").asLong() == 0
+                    ? String.format(Locale.ROOT, "%d tokens (no held-out documents to measure compression on)", s.path("vocab_size").asInt())
+                    : String.format(Locale.ROOT, "%d tokens, %.2f bytes/token on held-out text", s.path("vocab_size").asInt(), s.path("compression").path("ours").asDouble());
             case "tokenize" -> String.format(Locale.ROOT, "%,d train / %,d val tokens", s.path("train_tokens").asLong(), s.path("val_tokens").asLong());
             case "train" -> String.format(Locale.ROOT, "%d steps, train loss %.3f, val loss %.3f", s.path("steps").asLong(), s.path("train_loss").asDouble(), s.path("val_loss").asDouble());
             case "eval" -> String.format(Locale.ROOT, "val loss %.4f, %.4f bits/byte, perplexity %.1f", s.path("val_loss").asDouble(), s.path("val_bpb").asDouble(), s.path("perplexity").asDouble());
