@@ -6,6 +6,8 @@
 #
 #   bench/lockstep-vs-torch.sh                              # both families, seed 1337, 2000 steps
 #   MODELS="recipes/models/shakespeare-char.yaml" SEED=7 STEPS=200 bench/lockstep-vs-torch.sh
+#   FLOAT64=1 bench/lockstep-vs-torch.sh    # also torch in float64: how far float32 rounding alone
+#                                           # moves each float32 run from the exact trajectory
 #
 # Needs a python3 with torch (Debian: apt-get install python3-torch); nothing is installed here.
 set -euo pipefail
@@ -38,6 +40,9 @@ for model in $MODELS; do
   rm -rf "$work" && mkdir -p "$work"
   echo "== $model ($family)"
   "$PYTHON" "$ROOT/bench/lockstep_torch.py" "$family" "$CORPUS" "$work" "$SEED" "$STEPS" "$dff" "$tied" | grep -v "^torch step" || true
+  if [ -n "${FLOAT64:-}" ]; then
+    DTYPE=float64 "$PYTHON" "$ROOT/bench/lockstep_torch.py" "$family" "$CORPUS" "$work" "$SEED" "$STEPS" "$dff" "$tied" | grep -v "^torch step" || true
+  fi
   "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector -XX:+UseParallelGC \
       -cp "$cp" dev.anvil.bench.TrainLockstep "$work" "$yaml" "$STEPS" "$THREADS" 2>/dev/null | grep -v "^anvil step"
 done

@@ -11,10 +11,12 @@ clip_grad_norm_ and Anvil's warmup + cosine schedule, and writes into OUT:
   train.u16 val.u16  the character-level ids of the corpus (sorted characters; first 90% / last 10%)
   starts.i32         steps × B window starts into train.u16
   torch.txt          per step: loss, gradient norm; then the mean loss over the whole val split
+                     (torch-float64.txt with DTYPE=float64: the same run in double precision, to
+                     see how far float32 rounding alone moves a run from the exact one)
 
 usage: lockstep_torch.py gpt2|llama CORPUS OUT SEED STEPS D_FF TIED(true|false)
 """
-import json, math, struct, sys
+import json, math, os, struct, sys
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -25,7 +27,7 @@ arch, corpus, out, seed, steps = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.
 L, H, C, T, B = 4, 4, 128, 64, 12
 PEAK, FLOOR, WARMUP, TOTAL, WD, BETAS, CLIP = 1e-3, 1e-4, 100, 2000, 0.1, (0.9, 0.99), 1.0
 FF, TIED = int(sys.argv[6]), sys.argv[7] == "true"
-torch.set_num_threads(int(__import__("os").environ.get("THREADS", "2")))
+torch.set_num_threads(int(os.environ.get("THREADS", "2")))
 torch.manual_seed(seed)
 
 text = open(corpus, encoding="utf-8").read()
@@ -81,14 +83,19 @@ with open(f"{out}/init.safetensors", "wb") as f:
     for b in blobs:
         f.write(b)
 
+DTYPE = os.environ.get("DTYPE", "float32")
+if DTYPE == "float64":
+    for p in P.values():
+        p.data = p.data.double()
+    torch.set_default_dtype(torch.float64)
 causal = torch.tril(torch.ones(T, T, dtype=torch.bool))
 def attention(q, k, v):  # [b, H, t, D] each
     t = q.shape[2]
     a = (q @ k.transpose(-2, -1)) / math.sqrt(D)
     return a.masked_fill(~causal[:t, :t], float("-inf")).softmax(-1) @ v
 
-inv_freq = 10000.0 ** (-torch.arange(0, D, 2, dtype=torch.float32) / D)
-angles = torch.outer(torch.arange(T, dtype=torch.float32), inv_freq)
+inv_freq = 10000.0 ** (-torch.arange(0, D, 2, dtype=torch.get_default_dtype()) / D)
+angles = torch.outer(torch.arange(T, dtype=torch.get_default_dtype()), inv_freq)
 COS, SIN = torch.cat([angles, angles], -1).cos(), torch.cat([angles, angles], -1).sin()
 def rope(x):
     t = x.shape[2]
@@ -139,7 +146,7 @@ starts.tofile(f"{out}/starts.i32")
 params = list(P.values())
 opt = torch.optim.AdamW([{"params": [p for p in params if p.dim() >= 2], "weight_decay": WD},
                          {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0}], lr=PEAK, betas=BETAS, eps=1e-8)
-with open(f"{out}/torch.txt", "w") as log:
+with open(f"{out}/torch.txt" if DTYPE == "float32" else f"{out}/torch-{DTYPE}.txt", "w") as log:
     for s in range(steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(s)

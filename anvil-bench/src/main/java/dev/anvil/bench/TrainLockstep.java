@@ -99,28 +99,54 @@ public final class TrainLockstep {
     }
 
     private static void compare(Path dir, double[] loss, double[] norm, double valLoss, double seconds, ModelConfig config) throws IOException {
-        List<String> torch = Files.readAllLines(dir.resolve("torch.txt"));
         int steps = loss.length;
-        if (torch.size() != steps + 1) throw new IOException(dir.resolve("torch.txt") + ": " + torch.size() + " lines, expected " + (steps + 1));
-        double maxLoss = 0, maxNorm = 0;
+        double[][] torch = readTorch(dir.resolve("torch.txt"), steps);
+        Path exactFile = dir.resolve("torch-float64.txt");
+        double[][] exact = Files.exists(exactFile) ? readTorch(exactFile, steps) : null;
+        double maxLoss = 0, maxNorm = 0, maxTorchVsExact = 0, maxAnvilVsExact = 0;
         int worst = 0;
         System.out.printf(Locale.ROOT, "%s, %d steps of %d × %d (Anvil %.1f s)%n", config.summary(), steps, B, T, seconds);
-        System.out.printf("%6s  %11s  %11s  %9s%n", "step", "torch loss", "anvil loss", "|Δ|");
+        System.out.printf("%6s  %11s  %11s  %9s%s%n", "step", "torch loss", "anvil loss", "|Δ|", exact == null ? "" : "  float64 loss");
         for (int s = 0; s < steps; s++) {
-            String[] f = torch.get(s).trim().split(" ");
-            double d = Math.abs(Double.parseDouble(f[0]) - loss[s]);
-            maxNorm = Math.max(maxNorm, Math.abs(Double.parseDouble(f[1]) - norm[s]) / Math.max(1e-12, Double.parseDouble(f[1])));
+            double d = Math.abs(torch[0][s] - loss[s]);
+            maxNorm = Math.max(maxNorm, Math.abs(torch[1][s] - norm[s]) / Math.max(1e-12, torch[1][s]));
             if (d > maxLoss) {
                 maxLoss = d;
                 worst = s + 1;
             }
+            if (exact != null) {
+                maxTorchVsExact = Math.max(maxTorchVsExact, Math.abs(torch[0][s] - exact[0][s]));
+                maxAnvilVsExact = Math.max(maxAnvilVsExact, Math.abs(loss[s] - exact[0][s]));
+            }
             if (s < 3 || (s + 1) % Math.max(1, steps / 8) == 0 || s == steps - 1) {
-                System.out.printf(Locale.ROOT, "%6d  %11.7f  %11.7f  %9.2e%n", s + 1, Double.parseDouble(f[0]), loss[s], d);
+                System.out.printf(Locale.ROOT, "%6d  %11.7f  %11.7f  %9.2e%s%n", s + 1, torch[0][s], loss[s], d,
+                        exact == null ? "" : String.format(Locale.ROOT, "  %11.7f", exact[0][s]));
             }
         }
-        double torchVal = Double.parseDouble(torch.get(steps).trim().split(" ")[1]);
         System.out.printf(Locale.ROOT, "largest |Δ loss| %.2e (step %d); largest relative Δ gradient norm %.2e%n", maxLoss, worst, maxNorm);
-        System.out.printf(Locale.ROOT, "whole val split after step %d: torch %.4f, anvil %.4f (|Δ| %.1e)%n", steps, torchVal, valLoss, Math.abs(torchVal - valLoss));
+        System.out.printf(Locale.ROOT, "whole val split after step %d: torch %.4f, anvil %.4f (|Δ| %.1e)%n", steps, torch[2][0], valLoss, Math.abs(torch[2][0] - valLoss));
+        if (exact != null) {
+            // float32 rounding alone moves a long run: how far each float32 run strays from the float64 one.
+            System.out.printf(Locale.ROOT, "against torch in float64: largest |Δ loss| torch float32 %.2e, anvil %.2e; val float64 %.4f "
+                    + "(torch float32 off by %.1e, anvil by %.1e)%n", maxTorchVsExact, maxAnvilVsExact, exact[2][0],
+                    Math.abs(torch[2][0] - exact[2][0]), Math.abs(valLoss - exact[2][0]));
+        }
+    }
+
+    /** A torch log: per step "loss norm", then "val LOSS"; as {losses, norms, {val}}. */
+    private static double[][] readTorch(Path file, int steps) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        if (lines.size() != steps + 1 || !lines.get(steps).startsWith("val ")) {
+            throw new IOException(file + ": " + lines.size() + " lines, expected " + steps + " steps and a val line");
+        }
+        double[][] out = {new double[steps], new double[steps], new double[1]};
+        for (int s = 0; s < steps; s++) {
+            String[] f = lines.get(s).trim().split(" ");
+            out[0][s] = Double.parseDouble(f[0]);
+            out[1][s] = Double.parseDouble(f[1]);
+        }
+        out[2][0] = Double.parseDouble(lines.get(steps).substring(4).trim());
+        return out;
     }
 
     private static void window(char[] data, int[] starts, int first, int[] inputs, int[] targets) {
