@@ -64,21 +64,109 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
         JsonNode e = section(root, "eval", Set.of("interval", "batches", "sample_interval", "sample_tokens", "temperature", "top_k"));
         JsonNode c = section(root, "checkpoint", Set.of("interval", "keep"));
 
-        Data data = new Data(d.hasNonNull("path") ? d.get("path").asText() : null, d.path("val_fraction").asDouble(0.1),
-                TokenWindowLoader.Order.valueOf(d.path("order").asText("random").toUpperCase()));
-        Train train = new Train(t.path("batch_size").asInt(12), t.path("seq_len").asInt(0), t.path("grad_accum").asInt(1),
-                t.path("max_steps").asInt(2000), t.path("lr").asDouble(1e-3), t.path("min_lr").asDouble(1e-4),
-                t.path("warmup_steps").asInt(100), t.path("schedule").asText("cosine"), t.path("weight_decay").asDouble(0.1),
-                t.path("beta1").asDouble(0.9), t.path("beta2").asDouble(0.99), t.path("eps").asDouble(1e-8),
-                t.path("grad_clip").asDouble(1.0), t.path("dropout").asDouble(0.0), t.path("seed").asLong(1337),
-                NonFinitePolicy.valueOf(t.path("on_nonfinite").asText("skip").toUpperCase()), t.path("spike_factor").asDouble(2.0),
-                t.path("log_interval").asInt(10), t.path("measure_gemm_ceiling").asBoolean(true));
-        Eval eval = new Eval(e.path("interval").asInt(250), e.path("batches").asInt(20), e.path("sample_interval").asInt(500),
-                e.path("sample_tokens").asInt(200), e.path("temperature").asDouble(0.8), e.path("top_k").asInt(200));
-        Checkpoint ckpt = new Checkpoint(c.path("interval").asInt(500), c.path("keep").asInt(3));
+        Data data = new Data(d.hasNonNull("path") ? text(d, "data.path", null) : null, real(d, "data.val_fraction", 0.1),
+                TokenWindowLoader.Order.valueOf(choice(d, "data.order", "random", "random", "sequential").toUpperCase()));
+        Train train = new Train(integer(t, "train.batch_size", 12), integer(t, "train.seq_len", 0), integer(t, "train.grad_accum", 1),
+                integer(t, "train.max_steps", 2000), real(t, "train.lr", 1e-3), real(t, "train.min_lr", 1e-4),
+                integer(t, "train.warmup_steps", 100), choice(t, "train.schedule", "cosine", "cosine", "linear", "constant"),
+                real(t, "train.weight_decay", 0.1), real(t, "train.beta1", 0.9), real(t, "train.beta2", 0.99), real(t, "train.eps", 1e-8),
+                real(t, "train.grad_clip", 1.0), real(t, "train.dropout", 0.0), (long) integral(t, "train.seed", 1337),
+                NonFinitePolicy.valueOf(choice(t, "train.on_nonfinite", "skip", "skip", "stop").toUpperCase()), real(t, "train.spike_factor", 2.0),
+                integer(t, "train.log_interval", 10), bool(t, "train.measure_gemm_ceiling", true));
+        Eval eval = new Eval(integer(e, "eval.interval", 250), integer(e, "eval.batches", 20), integer(e, "eval.sample_interval", 500),
+                integer(e, "eval.sample_tokens", 200), real(e, "eval.temperature", 0.8), integer(e, "eval.top_k", 200));
+        Checkpoint ckpt = new Checkpoint(integer(c, "checkpoint.interval", 500), integer(c, "checkpoint.keep", 3));
         TrainingConfig config = new TrainingConfig(root.get("model"), data, train, eval, ckpt);
         config.validate();
         return config;
+    }
+
+    // Typed fields: a value of the wrong type is an error naming the field, never a silent default.
+    // Numbers may come as YAML strings ("3e-4": YAML 1.1 reads exponents without a dot as text).
+
+    private static double real(JsonNode section, String field, double fallback) {
+        JsonNode v = section.get(leaf(field));
+        if (v == null || v.isNull()) return fallback;
+        if (v.isNumber()) return v.asDouble();
+        if (v.isTextual()) {
+            try {
+                return Double.parseDouble(v.asText().trim());
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+        }
+        throw new IllegalArgumentException("training config: " + field + " must be a number, got " + v);
+    }
+
+    private static double integral(JsonNode section, String field, long fallback) {
+        JsonNode v = section.get(leaf(field));
+        if (v == null || v.isNull()) return fallback;
+        double x = real(section, field, fallback);
+        if (x != Math.rint(x) || Math.abs(x) > 9e15) throw new IllegalArgumentException("training config: " + field + " must be a whole number, got " + v);
+        return x;
+    }
+
+    private static int integer(JsonNode section, String field, int fallback) {
+        double x = integral(section, field, fallback);
+        if (Math.abs(x) > Integer.MAX_VALUE) throw new IllegalArgumentException("training config: " + field + " is too large, got " + (long) x);
+        return (int) x;
+    }
+
+    private static boolean bool(JsonNode section, String field, boolean fallback) {
+        JsonNode v = section.get(leaf(field));
+        if (v == null || v.isNull()) return fallback;
+        if (v.isBoolean()) return v.asBoolean();
+        if (v.isTextual() && Set.of("true", "false").contains(v.asText())) return Boolean.parseBoolean(v.asText());
+        throw new IllegalArgumentException("training config: " + field + " must be true or false, got " + v);
+    }
+
+    private static String text(JsonNode section, String field, String fallback) {
+        JsonNode v = section.get(leaf(field));
+        if (v == null || v.isNull()) return fallback;
+        if (!v.isValueNode() || v.isBoolean()) throw new IllegalArgumentException("training config: " + field + " must be a string, got " + v);
+        return v.asText();
+    }
+
+    private static String choice(JsonNode section, String field, String fallback, String... allowed) {
+        String v = text(section, field, fallback);
+        for (String a : allowed) if (a.equalsIgnoreCase(v)) return a;
+        throw new IllegalArgumentException("training config: " + field + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+    }
+
+    private static String leaf(String field) {
+        return field.substring(field.lastIndexOf('.') + 1);
+    }
+
+    /**
+     * The recipe tree with {@code section.key=value} overrides applied ({@code anvil train --set}),
+     * each value read as YAML (so {@code 3e-4}, {@code true}, {@code [a, b]} keep their types).
+     * Model fields go under {@code model}; the result is checked like a recipe file.
+     */
+    public static ObjectNode withOverrides(JsonNode root, List<String> overrides) {
+        if (root == null || !root.isObject()) throw new IllegalArgumentException("training config must be a mapping with model, data, train, eval, checkpoint");
+        ObjectNode tree = (ObjectNode) root.deepCopy();
+        Set<String> sections = Set.of("model", "data", "train", "eval", "checkpoint");
+        for (String o : overrides) {
+            int eq = o.indexOf('=');
+            String key = eq > 0 ? o.substring(0, eq) : "";
+            int dot = key.indexOf('.');
+            if (eq <= 0 || dot <= 0 || dot == key.length() - 1 || key.indexOf('.', dot + 1) >= 0 || !sections.contains(key.substring(0, dot))) {
+                throw new IllegalArgumentException("--set " + o + ": expected SECTION.KEY=VALUE with SECTION one of " + new java.util.TreeSet<>(sections)
+                        + ", e.g. train.seed=7");
+            }
+            String section = key.substring(0, dot), field = key.substring(dot + 1), value = o.substring(eq + 1);
+            JsonNode parsed;
+            try {
+                parsed = value.isEmpty() ? null : ModelConfigFiles.yaml().readTree(value);
+            } catch (IOException e) {
+                parsed = null;
+            }
+            JsonNode s = tree.get(section);
+            if (s != null && !s.isNull() && !s.isObject()) throw new IllegalArgumentException("training config: '" + section + "' must be a mapping");
+            ObjectNode target = s instanceof ObjectNode on ? on : tree.putObject(section);
+            target.set(field, parsed == null || parsed.isMissingNode() ? com.fasterxml.jackson.databind.node.TextNode.valueOf(value) : parsed);
+        }
+        return tree;
     }
 
     /** Checks everything that does not need the data or the tokenizer. */
