@@ -82,10 +82,10 @@ public final class ModelConfigFiles {
         int ff = n.hasNonNull("d_ff") ? intField(n, "d_ff")
                 : family == ModelConfig.Family.GPT2 ? 4 * width : ModelConfig.llamaHidden(width);
         return new ModelConfig(family, vocab, context, layers, heads, kv, width, ff,
-                n.path("rope_theta").asDouble(base.ropeTheta()),
-                n.path("norm_eps").asDouble(base.normEps()),
-                n.path("tie_embeddings").asBoolean(base.tiedEmbeddings()),
-                n.path("bias").asBoolean(base.bias()),
+                doubleField(n, "rope_theta", base.ropeTheta()),
+                doubleField(n, "norm_eps", base.normEps()),
+                boolField(n, "tie_embeddings", base.tiedEmbeddings()),
+                boolField(n, "bias", base.bias()),
                 n.hasNonNull("activation") ? ModelConfig.Activation.parse(n.get("activation").asText()) : ModelConfig.Activation.defaultFor(family));
     }
 
@@ -113,6 +113,29 @@ public final class ModelConfigFiles {
 
     public static void write(ModelConfig c, Path file) throws IOException {
         yaml().writeValue(file.toFile(), toTree(c));
+    }
+
+    /** A number (YAML may hand "1e4" over as text); a value of another type is an error, not the default. */
+    private static double doubleField(JsonNode n, String field, double fallback) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) return fallback;
+        if (v.isNumber()) return v.asDouble();
+        if (v.isTextual()) {
+            try {
+                return Double.parseDouble(v.asText().trim());
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+        }
+        throw new IllegalArgumentException("model config: '" + field + "' must be a number, got " + v);
+    }
+
+    private static boolean boolField(JsonNode n, String field, boolean fallback) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) return fallback;
+        if (v.isBoolean()) return v.asBoolean();
+        if (v.isTextual() && (v.asText().equals("true") || v.asText().equals("false"))) return Boolean.parseBoolean(v.asText());
+        throw new IllegalArgumentException("model config: '" + field + "' must be true or false, got " + v);
     }
 
     private static int intField(JsonNode n, String field) {

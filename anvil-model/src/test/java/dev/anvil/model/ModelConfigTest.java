@@ -104,4 +104,19 @@ class ModelConfigTest {
         JsonNode noFamily = ModelConfigFiles.yaml().readTree("n_layer: 2");
         assertThatThrownBy(() -> ModelConfigFiles.fromTree(noFamily)).hasMessageContaining("'family'");
     }
+
+    @Test
+    void wronglyTypedOptionalFieldsAreNamedNotDefaulted() throws Exception {
+        String base = "family: llama\nvocab_size: 65\ncontext_length: 64\nn_layer: 2\nn_head: 2\nd_model: 32\n";
+        for (String[] c : new String[][] {{"tie_embeddings: ture", "'tie_embeddings' must be true or false"}, {"bias: 1", "'bias' must be true or false"},
+                {"rope_theta: big", "'rope_theta' must be a number"}, {"norm_eps: [1]", "'norm_eps' must be a number"}}) {
+            JsonNode tree = ModelConfigFiles.yaml().readTree(base + c[0] + "\n");
+            assertThatThrownBy(() -> ModelConfigFiles.fromTree(tree)).as(c[0]).hasMessageContaining(c[1]);
+        }
+        // Numbers YAML 1.1 reads as text still count, and the defaults still apply when a field is absent.
+        ModelConfig c = ModelConfigFiles.fromTree(ModelConfigFiles.yaml().readTree(base + "rope_theta: 5e5\ntie_embeddings: true\n"));
+        assertThat(c.ropeTheta()).isEqualTo(5e5);
+        assertThat(c.tiedEmbeddings()).isTrue();
+        assertThat(ModelConfigFiles.fromTree(ModelConfigFiles.yaml().readTree(base)).ropeTheta()).isEqualTo(10000.0);
+    }
 }
