@@ -115,10 +115,22 @@ public final class ModelConfigFiles {
         yaml().writeValue(file.toFile(), toTree(c));
     }
 
-    /** A number (YAML may hand "1e4" over as text); a value of another type is an error, not the default. */
     private static double doubleField(JsonNode n, String field, double fallback) {
         JsonNode v = n.get(field);
-        if (v == null || v.isNull()) return fallback;
+        return v == null || v.isNull() ? fallback : number(v, "model config: '" + field + "'");
+    }
+
+    private static boolean boolField(JsonNode n, String field, boolean fallback) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? fallback : bool(v, "model config: '" + field + "'");
+    }
+
+    /**
+     * A config value that must be a number; YAML 1.1 hands some over as text ("3e-4", "1e4": an
+     * exponent without a decimal point), which count. Anything else is an error naming {@code what},
+     * never a silent default.
+     */
+    public static double number(JsonNode v, String what) {
         if (v.isNumber()) return v.asDouble();
         if (v.isTextual()) {
             try {
@@ -127,15 +139,14 @@ public final class ModelConfigFiles {
                 // reported below
             }
         }
-        throw new IllegalArgumentException("model config: '" + field + "' must be a number, got " + v);
+        throw new IllegalArgumentException(what + " must be a number, got " + v);
     }
 
-    private static boolean boolField(JsonNode n, String field, boolean fallback) {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) return fallback;
+    /** A config value that must be true or false (a YAML boolean, or the text "true" / "false"). */
+    public static boolean bool(JsonNode v, String what) {
         if (v.isBoolean()) return v.asBoolean();
         if (v.isTextual() && (v.asText().equals("true") || v.asText().equals("false"))) return Boolean.parseBoolean(v.asText());
-        throw new IllegalArgumentException("model config: '" + field + "' must be true or false, got " + v);
+        throw new IllegalArgumentException(what + " must be true or false, got " + v);
     }
 
     private static int intField(JsonNode n, String field) {

@@ -82,20 +82,10 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
     }
 
     // Typed fields: a value of the wrong type is an error naming the field, never a silent default.
-    // Numbers may come as YAML strings ("3e-4": YAML 1.1 reads exponents without a dot as text).
 
     private static double real(JsonNode section, String field, double fallback) {
         JsonNode v = section.get(leaf(field));
-        if (v == null || v.isNull()) return fallback;
-        if (v.isNumber()) return v.asDouble();
-        if (v.isTextual()) {
-            try {
-                return Double.parseDouble(v.asText().trim());
-            } catch (NumberFormatException ignored) {
-                // reported below
-            }
-        }
-        throw new IllegalArgumentException("training config: " + field + " must be a number, got " + v);
+        return v == null || v.isNull() ? fallback : ModelConfigFiles.number(v, "training config: " + field);
     }
 
     private static double integral(JsonNode section, String field, long fallback) {
@@ -114,10 +104,7 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
 
     private static boolean bool(JsonNode section, String field, boolean fallback) {
         JsonNode v = section.get(leaf(field));
-        if (v == null || v.isNull()) return fallback;
-        if (v.isBoolean()) return v.asBoolean();
-        if (v.isTextual() && Set.of("true", "false").contains(v.asText())) return Boolean.parseBoolean(v.asText());
-        throw new IllegalArgumentException("training config: " + field + " must be true or false, got " + v);
+        return v == null || v.isNull() ? fallback : ModelConfigFiles.bool(v, "training config: " + field);
     }
 
     private static String text(JsonNode section, String field, String fallback) {
