@@ -83,15 +83,21 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
 
     // Typed fields: a value of the wrong type is an error naming the field, never a silent default.
 
+    /** The field's value, or null when it is absent or YAML null (the default applies). */
+    private static JsonNode given(JsonNode section, String field) {
+        JsonNode v = section.get(field.substring(field.lastIndexOf('.') + 1));
+        return v == null || v.isNull() ? null : v;
+    }
+
     private static double real(JsonNode section, String field, double fallback) {
-        JsonNode v = section.get(leaf(field));
-        return v == null || v.isNull() ? fallback : ModelConfigFiles.number(v, "training config: " + field);
+        JsonNode v = given(section, field);
+        return v == null ? fallback : ModelConfigFiles.number(v, "training config: " + field);
     }
 
     private static double integral(JsonNode section, String field, long fallback) {
-        JsonNode v = section.get(leaf(field));
-        if (v == null || v.isNull()) return fallback;
-        double x = real(section, field, fallback);
+        JsonNode v = given(section, field);
+        if (v == null) return fallback;
+        double x = ModelConfigFiles.number(v, "training config: " + field);
         if (x != Math.rint(x) || Math.abs(x) > 9e15) throw new IllegalArgumentException("training config: " + field + " must be a whole number, got " + v);
         return x;
     }
@@ -103,13 +109,13 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
     }
 
     private static boolean bool(JsonNode section, String field, boolean fallback) {
-        JsonNode v = section.get(leaf(field));
-        return v == null || v.isNull() ? fallback : ModelConfigFiles.bool(v, "training config: " + field);
+        JsonNode v = given(section, field);
+        return v == null ? fallback : ModelConfigFiles.bool(v, "training config: " + field);
     }
 
     private static String text(JsonNode section, String field, String fallback) {
-        JsonNode v = section.get(leaf(field));
-        if (v == null || v.isNull()) return fallback;
+        JsonNode v = given(section, field);
+        if (v == null) return fallback;
         if (!v.isValueNode() || v.isBoolean()) throw new IllegalArgumentException("training config: " + field + " must be a string, got " + v);
         return v.asText();
     }
@@ -118,10 +124,6 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
         String v = text(section, field, fallback);
         for (String a : allowed) if (a.equalsIgnoreCase(v)) return a;
         throw new IllegalArgumentException("training config: " + field + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
-    }
-
-    private static String leaf(String field) {
-        return field.substring(field.lastIndexOf('.') + 1);
     }
 
     /**
