@@ -6,34 +6,52 @@ import dev.anvil.core.kernels.Rope;
 import dev.anvil.core.random.Rng;
 import dev.anvil.core.tensor.ParameterBuffer;
 import dev.anvil.core.tensor.Tensor;
+import dev.anvil.model.exec.LinearAttachment;
+import dev.anvil.model.exec.TapeOps;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
- * A decoder-only transformer over one flat parameter buffer and a parallel gradient buffer, with
- * its forward pass recorded on a {@link Tape} (the tape provides the backward pass).
+ * A decoder-only transformer on the autograd tape: its parameters, which of them train, its
+ * heads and attachments; the forward itself is {@link TransformerBody}'s, run by {@link TapeOps}.
  *
- * <p>GPT-2 block:  x += proj(attn(LN₁(x)));  x += proj(GELU(fc(LN₂(x)))), GELU the config's (tanh or erf).
- * Llama block: x += o(attn(RoPE(q(N₁(x))), RoPE(k(N₁(x))), v(N₁(x))));  x += down(silu(gate(N₂(x)))·up(N₂(x))).
- * Attention is causal with scale 1/√head_dim; the output head reuses the token embedding when tied.
+ * <p>Parameters are split by a trainable set: the trainable tensors live in one flat
+ * {@link #parameters()} buffer with a parallel {@link #gradients()} buffer (llm.c's
+ * ParameterTensors; the optimizer's moments are sized to it), the frozen ones are plain tensors
+ * that get no gradient (they are constants on the tape) and no optimizer state, and may be shared
+ * with other models. When everything trains (pretraining), {@link #parameters()} holds every tensor
+ * in layout order, which is the checkpoint's order.
  */
 public final class Transformer {
 
     private final ModelConfig config;
+    private final Heads heads;
+    private final ParameterBuffer.Layout layout;
+    private final TransformerLayout.Names names;
     private final ParameterBuffer params;
     private final ParameterBuffer grads;
-    private final Map<String, Var> vars;
+    private final Map<String, Tensor> tensors;
+    private final Map<String, Var> vars = new LinkedHashMap<>();
+    private final Map<String, List<LinearAttachment>> attachments = new LinkedHashMap<>();
+    private final List<ParameterBuffer> attachmentGradients = new ArrayList<>();
     private final Rope.Table rope;
-    private int[] positions = new int[0];
-    private int positionsT = -1;
+    /** The buffer this model's weights were given in, if any (a loaded, frozen model). */
+    private ParameterBuffer source;
 
+    /** A causal LM with every parameter trainable (zero until {@link #initialize}). */
     public Transformer(ModelConfig config) {
-        this.config = config;
-        ParameterBuffer.Layout layout = TransformerLayout.of(config);
-        this.params = layout.allocate();
-        this.grads = layout.allocate();
-        this.vars = Var.parameters(params, grads);
-        this.rope = config.family() == ModelConfig.Family.LLAMA ? new Rope.Table(config.contextLength(), config.headDim(), config.ropeTheta()) : null;
+        this(config, Heads.languageModel());
+    }
+
+    /** A model with the given heads, every parameter trainable. */
+    public Transformer(ModelConfig config, Heads heads) {
+        this(config, heads, name -> true, Map.of());
     }
 
     /**
@@ -42,33 +60,175 @@ public final class Transformer {
      * {@link #gradients()} is null and a backward pass computes nothing for them.
      */
     public Transformer(ModelConfig config, ParameterBuffer weights) {
-        if (!weights.layout().entries().equals(TransformerLayout.of(config).entries())) {
-            throw new IllegalArgumentException("the weights (" + weights.layout().entries().size() + " tensors) do not have the layout of " + config.summary());
-        }
+        this(config, headsOf(config, weights.layout()), name -> false, weights.views());
+        this.source = weights;
+    }
+
+    /**
+     * @param trainable names of the parameters that train; the rest are frozen
+     * @param given     tensors to use as they are (shared) instead of fresh ones, by name; a given
+     *                  tensor that trains is copied into the trainable buffer
+     */
+    private Transformer(ModelConfig config, Heads heads, Predicate<String> trainable, Map<String, Tensor> given) {
         this.config = config;
-        this.params = weights;
-        this.grads = null;
-        Map<String, Var> frozen = new java.util.LinkedHashMap<>();
-        for (var e : weights.views().entrySet()) frozen.put(e.getKey(), Var.constant(e.getValue()));
-        this.vars = frozen;
+        this.heads = heads;
+        this.layout = TransformerLayout.of(config, heads);
+        this.names = TransformerLayout.names(config);
+        ParameterBuffer.Layout trainableLayout = new ParameterBuffer.Layout();
+        for (ParameterBuffer.Layout.Entry e : layout.entries()) {
+            Tensor t = given.get(e.name());
+            if (t != null && !t.shape().equals(e.shape())) {
+                throw new IllegalArgumentException("tensor " + e.name() + " has shape " + t.shape() + ", " + config.summary() + " needs " + e.shape());
+            }
+            if (!given.isEmpty() && t == null) throw new IllegalArgumentException("the weights have no tensor " + e.name() + " (" + config.summary() + ")");
+            if (trainable.test(e.name())) trainableLayout.add(e.name(), e.shape().dims());
+        }
+        if (!given.isEmpty() && given.size() != layout.entries().size()) {
+            List<String> extra = new ArrayList<>(given.keySet());
+            extra.removeIf(n -> layout.entries().stream().anyMatch(e -> e.name().equals(n)));
+            throw new IllegalArgumentException("the weights (" + given.size() + " tensors) do not have the layout of " + config.summary()
+                    + " with " + heads.describe() + (extra.isEmpty() ? "" : "; unexpected: " + extra));
+        }
+        boolean anyTrainable = !trainableLayout.entries().isEmpty();
+        this.params = trainableLayout.allocate();
+        this.grads = anyTrainable ? trainableLayout.allocate() : null;
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        for (ParameterBuffer.Layout.Entry e : layout.entries()) {
+            Tensor given1 = given.get(e.name());
+            if (trainable.test(e.name())) {
+                Tensor mine = params.get(e.name());
+                if (given1 != null) System.arraycopy(given1.data(), given1.offset(), mine.data(), mine.offset(), mine.size());
+                all.put(e.name(), mine);
+                vars.put(e.name(), Var.parameter(mine, grads.get(e.name())));
+            } else {
+                Tensor t = given1 != null ? given1 : new Tensor(new float[e.shape().size()], 0, e.shape());
+                all.put(e.name(), t);
+                vars.put(e.name(), Var.constant(t));
+            }
+        }
+        this.tensors = Collections.unmodifiableMap(all);
         this.rope = config.family() == ModelConfig.Family.LLAMA ? new Rope.Table(config.contextLength(), config.headDim(), config.ropeTheta()) : null;
+    }
+
+    /** The heads a layout holds beyond the body (an untied lm_head, score, value). */
+    static Heads headsOf(ModelConfig config, ParameterBuffer.Layout layout) {
+        boolean lm = config.tiedEmbeddings(), value = false;
+        int labels = 0;
+        for (ParameterBuffer.Layout.Entry e : layout.entries()) {
+            switch (e.name()) {
+                case "lm_head.weight" -> lm = true;
+                case TransformerLayout.SCORE_HEAD -> labels = e.shape().dims()[0];
+                case TransformerLayout.VALUE_HEAD -> value = true;
+                default -> { }
+            }
+        }
+        return new Heads(lm, labels, value);
+    }
+
+    /**
+     * This model with only the named parameters trainable: frozen tensors are shared with this
+     * model (no copy), trainable ones are copied into the new model's buffer (with its own
+     * gradients). Attachments are not carried over.
+     */
+    public Transformer withTrainable(Predicate<String> trainable) {
+        return new Transformer(config, heads, trainable, tensors);
+    }
+
+    /**
+     * A frozen copy, e.g. DPO's reference model: tensors that are frozen here are shared, trainable
+     * ones are snapshotted (they will move as this model trains), so the copy costs only the
+     * trainable part.
+     */
+    public Transformer frozenCopy() {
+        Map<String, Tensor> snapshot = new LinkedHashMap<>();
+        for (var e : tensors.entrySet()) {
+            boolean moving = vars.get(e.getKey()).requiresGrad();
+            Tensor t = e.getValue();
+            snapshot.put(e.getKey(), moving ? new Tensor(Arrays.copyOfRange(t.data(), t.offset(), t.offset() + t.size()), 0, t.shape()) : t);
+        }
+        return new Transformer(config, heads, name -> false, snapshot);
     }
 
     public ModelConfig config() {
         return config;
     }
 
+    public Heads heads() {
+        return heads;
+    }
+
+    public TransformerLayout.Names names() {
+        return names;
+    }
+
+    /** The full layout (body and heads) in checkpoint order. */
+    public ParameterBuffer.Layout layout() {
+        return layout;
+    }
+
+    /** The trainable parameters in one buffer (every parameter, when all train). */
     public ParameterBuffer parameters() {
         return params;
     }
 
+    /** Gradients parallel to {@link #parameters()}; null when nothing trains. */
     public ParameterBuffer gradients() {
         return grads;
     }
 
+    /** Every tensor, trainable or frozen, by name in layout order. */
+    public Map<String, Tensor> tensors() {
+        return tensors;
+    }
+
+    public Tensor tensor(String name) {
+        Tensor t = tensors.get(name);
+        if (t == null) throw new IllegalArgumentException("no tensor " + name + " in " + config.summary());
+        return t;
+    }
+
+    public boolean isTrainable(String name) {
+        Var v = vars.get(name);
+        return v != null && v.requiresGrad();
+    }
+
+    /** Every parameter as one buffer in layout order: the trainable buffer itself when all train, else a copy. */
+    public ParameterBuffer allParameters() {
+        if (params.layout().entries().size() == layout.entries().size()) return params;
+        if (source != null) return source;
+        ParameterBuffer all = layout.allocate();
+        for (var e : tensors.entrySet()) {
+            Tensor src = e.getValue(), dst = all.get(e.getKey());
+            System.arraycopy(src.data(), src.offset(), dst.data(), dst.offset(), src.size());
+        }
+        return all;
+    }
+
+    /**
+     * Attaches a module to the {@code Linear} whose weight is {@code weight}; its tensors
+     * ({@code params}, names distinct from the model's) become resolvable by that name, trainable
+     * when {@code grads} is given (the caller owns their optimizer), frozen when it is null.
+     */
+    public void attach(String weight, LinearAttachment attachment, ParameterBuffer params, ParameterBuffer grads) {
+        Tensor w = tensors.get(weight);
+        if (w == null || w.shape().rank() != 2) throw new IllegalArgumentException("attach: " + weight + " is not a Linear weight of " + config.summary());
+        Map<String, Var> own = grads == null ? constants(params) : Var.parameters(params, grads);
+        for (String n : own.keySet()) if (vars.containsKey(n)) throw new IllegalArgumentException("attach: parameter " + n + " already exists");
+        vars.putAll(own);
+        attachments.computeIfAbsent(weight, k -> new ArrayList<>()).add(attachment);
+        if (grads != null) attachmentGradients.add(grads);
+    }
+
+    private static Map<String, Var> constants(ParameterBuffer params) {
+        Map<String, Var> m = new LinkedHashMap<>();
+        for (var e : params.views().entrySet()) m.put(e.getKey(), Var.constant(e.getValue()));
+        return m;
+    }
+
     public void zeroGradients() {
-        if (grads == null) throw new IllegalStateException("a forward-only Transformer (frozen weights) has no gradients");
-        java.util.Arrays.fill(grads.data(), 0f);
+        if (grads == null && attachmentGradients.isEmpty()) throw new IllegalStateException("a forward-only Transformer (frozen weights) has no gradients");
+        if (grads != null) Arrays.fill(grads.data(), 0f);
+        for (ParameterBuffer g : attachmentGradients) Arrays.fill(g.data(), 0f);
     }
 
     /**
@@ -78,8 +238,8 @@ public final class Transformer {
      */
     public void initialize(Rng rng) {
         double residualStd = 0.02 / Math.sqrt(2.0 * config.layers());
-        for (ParameterBuffer.Layout.Entry e : params.layout().entries()) {
-            Tensor t = params.get(e.name());
+        for (ParameterBuffer.Layout.Entry e : layout.entries()) {
+            Tensor t = tensors.get(e.name());
             if (e.shape().rank() == 2) {
                 rng.fillNormal(t.data(), t.offset(), t.size(), 0, TransformerLayout.isResidualProjection(e.name()) ? residualStd : 0.02);
             } else if (e.name().endsWith(".bias")) {
@@ -90,91 +250,32 @@ public final class Transformer {
         }
     }
 
+    /** The tape executor for B windows of T tokens. */
+    public TapeOps ops(Tape tape, int[] tokens, int off, int B, int T) {
+        if (T > config.contextLength()) {
+            throw new IllegalArgumentException("sequence length " + T + " is longer than the model's context of " + config.contextLength());
+        }
+        return new TapeOps(tape, vars, attachments, tokens, off, B, T, config.headDim(), rope, Rope.Style.HALF);
+    }
+
+    /** Hidden states [B, T, C] after the final norm, for {@code tokens[off, off + B·T)}. */
+    public Var hidden(Tape tape, int[] tokens, int off, int B, int T, float dropout, long dropoutSeed) {
+        return TransformerBody.hiddenStates(ops(tape, tokens, off, B, T), config, names, dropout, dropoutSeed);
+    }
+
     /**
      * Logits[B, T, vocab] for {@code tokens[off, off + B·T)}. {@code dropout} &gt; 0 drops after the
      * embedding and after each residual branch (not inside attention), with masks derived from
      * {@code dropoutSeed}, so a step can be replayed exactly.
      */
     public Var forward(Tape tape, int[] tokens, int off, int B, int T, float dropout, long dropoutSeed) {
-        if (T > config.contextLength()) {
-            throw new IllegalArgumentException("sequence length " + T + " is longer than the model's context of " + config.contextLength());
-        }
-        return config.family() == ModelConfig.Family.GPT2
-                ? gpt2(tape, tokens, off, B, T, dropout, dropoutSeed)
-                : llama(tape, tokens, off, B, T, dropout, dropoutSeed);
-    }
-
-    private Var gpt2(Tape tape, int[] tokens, int off, int B, int T, float dropout, long seed) {
-        int C = config.width(), H = config.heads(), D = config.headDim();
-        float eps = (float) config.normEps(), scale = (float) (1 / Math.sqrt(D));
-        Var x = tape.add(tape.embedding(p("wte.weight"), tokens, off, B, T), tape.embedding(p("wpe.weight"), positions(B, T), 0, B, T));
-        x = tape.dropout(x, dropout, siteSeed(seed, 0));
-        for (int i = 0; i < config.layers(); i++) {
-            String l = "h." + i + ".";
-            Var h = tape.layerNorm(x, p(l + "ln_1.weight"), b(l + "ln_1.bias"), eps);
-            Var[] qkv = tape.split(tape.linear(h, p(l + "attn.c_attn.weight"), b(l + "attn.c_attn.bias")), C, C, C);
-            Var y = tape.causalAttention(qkv[0].reshape(B, T, H, D), qkv[1].reshape(B, T, H, D), qkv[2].reshape(B, T, H, D), scale)
-                    .reshape(B, T, C);
-            x = tape.add(x, tape.dropout(tape.linear(y, p(l + "attn.c_proj.weight"), b(l + "attn.c_proj.bias")), dropout, siteSeed(seed, 2 * i + 1)));
-            h = tape.layerNorm(x, p(l + "ln_2.weight"), b(l + "ln_2.bias"), eps);
-            Var fc = tape.linear(h, p(l + "mlp.c_fc.weight"), b(l + "mlp.c_fc.bias"));
-            h = config.activation() == ModelConfig.Activation.GELU ? tape.geluErf(fc) : tape.gelu(fc);
-            x = tape.add(x, tape.dropout(tape.linear(h, p(l + "mlp.c_proj.weight"), b(l + "mlp.c_proj.bias")), dropout, siteSeed(seed, 2 * i + 2)));
-        }
-        x = tape.layerNorm(x, p("ln_f.weight"), b("ln_f.bias"), eps);
-        return tape.linear(x, p(config.tiedEmbeddings() ? "wte.weight" : "lm_head.weight"), null);
-    }
-
-    private Var llama(Tape tape, int[] tokens, int off, int B, int T, float dropout, long seed) {
-        int C = config.width(), H = config.heads(), Hkv = config.kvHeads(), D = config.headDim();
-        float eps = (float) config.normEps(), scale = (float) (1 / Math.sqrt(D));
-        Var x = tape.embedding(p("model.embed_tokens.weight"), tokens, off, B, T);
-        x = tape.dropout(x, dropout, siteSeed(seed, 0));
-        for (int i = 0; i < config.layers(); i++) {
-            String l = "model.layers." + i + ".";
-            Var h = tape.rmsNorm(x, p(l + "input_layernorm.weight"), eps);
-            Var q = tape.rope(tape.linear(h, p(l + "self_attn.q_proj.weight"), null).reshape(B, T, H, D), rope, Rope.Style.HALF, 0);
-            Var k = tape.rope(tape.linear(h, p(l + "self_attn.k_proj.weight"), null).reshape(B, T, Hkv, D), rope, Rope.Style.HALF, 0);
-            Var v = tape.linear(h, p(l + "self_attn.v_proj.weight"), null).reshape(B, T, Hkv, D);
-            Var y = tape.causalAttention(q, k, v, scale).reshape(B, T, H * D);
-            x = tape.add(x, tape.dropout(tape.linear(y, p(l + "self_attn.o_proj.weight"), null), dropout, siteSeed(seed, 2 * i + 1)));
-            h = tape.rmsNorm(x, p(l + "post_attention_layernorm.weight"), eps);
-            Var gated = tape.swiglu(tape.linear(h, p(l + "mlp.gate_proj.weight"), null), tape.linear(h, p(l + "mlp.up_proj.weight"), null));
-            x = tape.add(x, tape.dropout(tape.linear(gated, p(l + "mlp.down_proj.weight"), null), dropout, siteSeed(seed, 2 * i + 2)));
-        }
-        x = tape.rmsNorm(x, p("model.norm.weight"), eps);
-        return tape.linear(x, p(config.tiedEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight"), null);
+        if (!heads.lm()) throw Heads.missing("LM head", config.summary(), heads);
+        TapeOps ops = ops(tape, tokens, off, B, T);
+        return Heads.logits(ops, names, TransformerBody.hiddenStates(ops, config, names, dropout, dropoutSeed));
     }
 
     /** Mean cross-entropy of the next-token predictions: a scalar on the tape. */
     public Var loss(Tape tape, int[] tokens, int[] targets, int off, int B, int T, float dropout, long dropoutSeed) {
         return tape.crossEntropy(forward(tape, tokens, off, B, T, dropout, dropoutSeed), targets, off, -1);
-    }
-
-    private Var p(String name) {
-        Var v = vars.get(name);
-        if (v == null) throw new IllegalStateException("no parameter " + name + " in " + config.summary());
-        return v;
-    }
-
-    private Var b(String name) {
-        return config.bias() ? p(name) : null;
-    }
-
-    private int[] positions(int B, int T) {
-        if (positions.length != B * T || positionsT != T) {
-            positions = new int[B * T];
-            for (int i = 0; i < positions.length; i++) positions[i] = i % T;
-            positionsT = T;
-        }
-        return positions;
-    }
-
-    /** A distinct, well-mixed seed per dropout site (SplitMix64's finalizer). */
-    private static long siteSeed(long seed, int site) {
-        long z = seed + 0x9E3779B97F4A7C15L * (site + 1);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 }

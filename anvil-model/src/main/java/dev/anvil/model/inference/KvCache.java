@@ -1,35 +1,23 @@
 package dev.anvil.model.inference;
 
-import dev.anvil.model.ModelConfig;
+import java.util.Arrays;
 
 /**
- * Keys and values of every position processed so far, per layer: {@code keys[layer]} is
- * [capacity, kvHeads, headDim] row-major, which is the [B = 1, Tk, nKvHead, D] layout that
- * {@link dev.anvil.core.kernels.Attention#forward} reads, so the cache is passed to the kernel as
- * it is with Tk = {@link #length()}. Llama keys are stored after RoPE (each key is rotated once,
- * at its own position, when it is written).
+ * One sequence's keys and values, paged: a table of blocks from a {@link KvBlockPool}, grown a
+ * block at a time as positions are appended and given back on {@link #truncate} / {@link #release}.
+ * Position p lives in slot p mod S of block ⌊p / S⌋.
  */
 public final class KvCache {
 
-    private final float[][] keys, values;
-    private final int capacity, rowWidth;
+    private final KvBlockPool pool;
+    private final int capacity;
+    private float[][] blocks = new float[0][];
     private int length;
+    private boolean released;
 
-    public KvCache(ModelConfig config) {
-        this(config, config.contextLength());
-    }
-
-    public KvCache(ModelConfig config, int capacity) {
-        if (capacity < 1 || capacity > config.contextLength()) {
-            throw new IllegalArgumentException("kv cache: capacity must be in [1, " + config.contextLength() + "], got " + capacity);
-        }
+    KvCache(KvBlockPool pool, int capacity) {
+        this.pool = pool;
         this.capacity = capacity;
-        this.rowWidth = config.kvHeads() * config.headDim();
-        if ((long) capacity * rowWidth > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("kv cache: " + capacity + " positions × " + rowWidth + " floats do not fit one array");
-        }
-        this.keys = new float[config.layers()][capacity * rowWidth];
-        this.values = new float[config.layers()][capacity * rowWidth];
     }
 
     /** Positions held. */
@@ -37,35 +25,57 @@ public final class KvCache {
         return length;
     }
 
+    /** The most positions this sequence may reach (the model's context, or less). */
     public int capacity() {
         return capacity;
     }
 
-    /** kvHeads · headDim: the floats one position takes in one layer's keys (or values). */
-    public int rowWidth() {
-        return rowWidth;
+    /** Blocks this sequence holds now. */
+    public int blockCount() {
+        return blocks.length;
     }
 
-    public float[] keys(int layer) {
-        return keys[layer];
+    float[][] blocks() {
+        return blocks;
     }
 
-    public float[] values(int layer) {
-        return values[layer];
+    /** Blocks still to take for this sequence to hold {@code newLength} positions. */
+    int blocksNeeded(int newLength) {
+        return Math.max(0, (newLength + pool.blockSize() - 1) / pool.blockSize() - blocks.length);
     }
 
-    /** Forgets every position (the buffers are kept). */
-    public void clear() {
-        length = 0;
-    }
-
-    /** Keeps the first {@code n} positions, e.g. to re-use a shared prompt prefix. */
-    public void truncate(int n) {
-        if (n < 0 || n > length) throw new IllegalArgumentException("kv cache: cannot truncate " + length + " positions to " + n);
-        length = n;
+    /** Takes the blocks for positions up to {@code newLength} (the caller has checked the pool can give them). */
+    void reserve(int newLength) {
+        if (released) throw new IllegalStateException("kv cache: the sequence was released");
+        int need = blocksNeeded(newLength);
+        if (need == 0) return;
+        float[][] grown = Arrays.copyOf(blocks, blocks.length + need);
+        for (int i = blocks.length; i < grown.length; i++) grown[i] = pool.take();
+        blocks = grown;
     }
 
     void advance(int n) {
         length += n;
+    }
+
+    /** Forgets every position and gives the blocks back. */
+    public void clear() {
+        truncate(0);
+    }
+
+    /** Keeps the first {@code n} positions (e.g. a shared prompt prefix); blocks past them go back to the pool. */
+    public void truncate(int n) {
+        if (n < 0 || n > length) throw new IllegalArgumentException("kv cache: cannot truncate " + length + " positions to " + n);
+        length = n;
+        int keep = (n + pool.blockSize() - 1) / pool.blockSize();
+        for (int i = keep; i < blocks.length; i++) pool.give(blocks[i]);
+        if (keep < blocks.length) blocks = Arrays.copyOf(blocks, keep);
+    }
+
+    /** Ends the sequence: every block goes back to the pool. */
+    public void release() {
+        if (released) return;
+        truncate(0);
+        released = true;
     }
 }
