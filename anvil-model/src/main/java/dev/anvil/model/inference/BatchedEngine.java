@@ -109,9 +109,13 @@ public final class BatchedEngine {
         return open(config.contextLength());
     }
 
-    /** Attaches an inference-time module (an unmerged adapter) to the Linear named {@code weight}. */
-    public void attach(String weight, LinearAttachment attachment) {
+    /**
+     * Attaches an inference-time module (an unmerged adapter) to the Linear named {@code weight};
+     * its own tensors are {@code params} (float32 views, shared with whoever trains them).
+     */
+    public void attach(String weight, LinearAttachment attachment, dev.anvil.core.tensor.ParameterBuffer params) {
         weights.matrix(weight);
+        ops.addAttachmentTensors(params);
         attachments.computeIfAbsent(weight, k -> new ArrayList<>()).add(attachment);
     }
 

@@ -37,6 +37,9 @@ final class DirectOps implements Ops<DirectOps.Rows> {
     private final ModelConfig config;
     private final WeightSet weights;
     private final Map<String, List<LinearAttachment>> attachments;
+    /** The attachments' own tensors, resolved before the model's. */
+    private final Map<String, Weight> attachedMatrices = new java.util.HashMap<>();
+    private final Map<String, Tensor> attachedVectors = new java.util.HashMap<>();
     private final KvBlockPool pool;
     private final Rope.Table rope;
     private final float scale;
@@ -94,6 +97,23 @@ final class DirectOps implements Ops<DirectOps.Rows> {
         return rows;
     }
 
+    void addAttachmentTensors(dev.anvil.core.tensor.ParameterBuffer params) {
+        for (var e : params.views().entrySet()) {
+            if (e.getValue().shape().rank() == 2) attachedMatrices.put(e.getKey(), Weight.of(e.getValue()));
+            else attachedVectors.put(e.getKey(), e.getValue());
+        }
+    }
+
+    private Weight matrix(String name) {
+        Weight w = attachedMatrices.get(name);
+        return w != null ? w : weights.matrix(name);
+    }
+
+    private Tensor vector(String name) {
+        Tensor t = attachedVectors.get(name);
+        return t != null ? t : weights.vector(name);
+    }
+
     private Rows allocate(int n, int width) {
         int size = n * width;
         float[] buf;
@@ -143,13 +163,13 @@ final class DirectOps implements Ops<DirectOps.Rows> {
 
     @Override
     public Rows linear(Rows x, String weight, String bias) {
-        Weight w = weights.matrix(weight);
+        Weight w = matrix(weight);
         if (x.width != w.cols()) throw new IllegalArgumentException(weight + " is [" + w.rows() + ", " + w.cols() + "], its input has width " + x.width);
         Rows y = allocate(x.rows, w.rows());
         if (x.rows == 1) w.matVec(x.data, x.off, y.data, 0);
         else w.matMul(x.data, x.off, x.rows, y.data, 0);
         if (bias != null) {
-            Tensor b = weights.vector(bias);
+            Tensor b = vector(bias);
             for (int r = 0; r < y.rows; r++) Residual.forward(y.data, r * y.width, y.data, r * y.width, b.data(), b.offset(), y.width);
         }
         List<LinearAttachment> attached = attachments.get(weight);
