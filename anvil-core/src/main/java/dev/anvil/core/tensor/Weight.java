@@ -1,5 +1,7 @@
 package dev.anvil.core.tensor;
 
+import dev.anvil.core.kernels.Weights;
+
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,8 +16,40 @@ import java.lang.foreign.MemorySegment;
  * <p>A new storage type (the K-quants, NF4) is a new implementation of this interface; no model
  * code changes. Implementations are immutable and thread-safe; the products split their work
  * over the shared {@link dev.anvil.core.compute.ComputePool}.
+ *
+ * <p>The implementations live in {@code dev.anvil.core.kernels} next to their kernels; these
+ * factories are the way in.
  */
 public interface Weight {
+
+    /**
+     * An F32 weight over the heap array behind {@code t} (rank 2, [rows, cols]), zero-copy: it sees
+     * in-place updates of the array (an optimizer step), and its products call
+     * {@link dev.anvil.core.kernels.Gemm#sgemm} on the array directly.
+     */
+    static Weight of(Tensor t) {
+        return Weights.of(t);
+    }
+
+    /**
+     * A weight over existing bytes, zero-copy (a tensor of a memory-mapped GGUF or safetensors
+     * file, or a heap segment): {@code bytes} must hold exactly {@code dtype.byteSize(rows·cols)}
+     * bytes, row after row, and {@code cols} must be a whole number of the dtype's blocks;
+     * otherwise an {@link IllegalArgumentException} names the dtype, the shape and the byte counts.
+     */
+    static Weight wrap(DType dtype, MemorySegment bytes, int rows, int cols) {
+        return Weights.wrap(dtype, bytes, rows, cols);
+    }
+
+    /**
+     * Encodes {@code src[srcOff, +rows·cols)} (row-major) as a new weight of {@code dtype}: F32 is
+     * a copy, BF16 and F16 round to nearest even, Q8_0 and Q4_0 use ggml's reference quantizers
+     * ({@link QuantizedBlocks}). Q6_K has no quantizer here (its files come from llama.cpp:
+     * {@link #wrap} them). The bytes live off-heap until the weight is unreachable.
+     */
+    static Weight quantize(DType dtype, float[] src, int srcOff, int rows, int cols) {
+        return Weights.quantize(dtype, src, srcOff, rows, cols);
+    }
 
     DType dtype();
 

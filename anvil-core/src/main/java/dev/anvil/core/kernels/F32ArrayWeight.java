@@ -1,0 +1,36 @@
+package dev.anvil.core.kernels;
+
+import dev.anvil.core.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Float32 weights over a {@link Tensor}'s heap array, zero-copy: the segment is a view of the
+ * array, so an optimizer's in-place update is what the next product reads. matVec is the segment
+ * kernel over that view; matMul and its transpose call {@link Gemm#sgemm} on the array itself.
+ */
+final class F32ArrayWeight extends F32Weight {
+
+    private final float[] data;
+    private final int offset;
+
+    F32ArrayWeight(Tensor t) {
+        super(MemorySegment.ofArray(t.data()).asSlice(4L * t.offset(), 4L * t.size()), t.dim(0), t.dim(1));
+        this.data = t.data();
+        this.offset = t.offset();
+    }
+
+    @Override
+    public void matMul(float[] in, int inOff, int N, float[] out, int outOff) {
+        if (N == 1) {
+            matVec(in, inOff, out, outOff);
+        } else {
+            Gemm.sgemm(false, true, N, rows, cols, 1f, in, inOff, cols, data, offset, cols, 0f, out, outOff, rows);
+        }
+    }
+
+    @Override
+    public void matMulTransposedAccumulate(float[] dOut, int dOutOff, int N, float[] dIn, int dInOff) {
+        Gemm.sgemm(false, false, N, cols, rows, 1f, dOut, dOutOff, rows, data, offset, cols, 1f, dIn, dInOff, cols);
+    }
+}

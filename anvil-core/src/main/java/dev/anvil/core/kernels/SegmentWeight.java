@@ -1,0 +1,251 @@
+package dev.anvil.core.kernels;
+
+import dev.anvil.core.compute.ComputePool;
+import dev.anvil.core.tensor.DType;
+import dev.anvil.core.tensor.Weight;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * What every {@link Weight} over a {@link MemorySegment} shares, whatever its dtype: the argument
+ * checks, the split of the rows over the compute pool, and the two ways of multiplying many inputs.
+ * A dtype supplies {@link #decodeSpan} (W[row, c0, +count) to float32) and, where it matters for
+ * decode speed, a fused {@link #matVecRows} that never materialises the floats.
+ *
+ * <p>The three products:
+ * <ul>
+ *   <li>{@link #matVec}: rows split over the pool in groups of four; each output is computed by one
+ *       task in a fixed order, so results do not depend on the thread count.</li>
+ *   <li>{@link #matMul} with at most {@link #FEW_INPUTS} inputs (several sequences decoding
+ *       together): each weight row is decoded a span at a time into an L1-sized scratch and dotted
+ *       with every input, so the weight is read once for all of them. Larger N: panels of
+ *       {@link #panelRows} rows are dequantized into a thread-local scratch and multiplied by
+ *       {@link Gemm#sgemm} (in·panelᵀ), panels spread over the pool.</li>
+ *   <li>{@link #matMulTransposedAccumulate}: dIn += dOut[:, panel]·panel for one panel after the
+ *       other (every panel adds into all of dIn), each sgemm parallel inside.</li>
+ * </ul>
+ * Byte offsets are long: a segment may be a whole multi-GB model file.
+ */
+abstract class SegmentWeight implements Weight {
+
+    static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final VectorSpecies<Float> FLOATS = VectorMath.SPECIES;
+    static final int LANES = VectorMath.LANES;
+    /**
+     * For the block formats: bytes are loaded {@code BYTE_LANES} at a time (at least 8, the
+     * smallest byte vector) and widened in {@code BYTE_PARTS} float vectors of LANES each — one
+     * part with 256- and 512-bit floats, two with 128-bit (NEON, SSE).
+     */
+    static final int BYTE_LANES = Math.max(8, LANES);
+    static final int BYTE_PARTS = BYTE_LANES / LANES;
+    static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(BYTE_LANES * 8));
+
+    /** Up to this many inputs matMul reads each weight row once for all of them; above, panels + sgemm. */
+    static final int FEW_INPUTS = 4;
+    /** Rows per matVec group: four rows' loads in flight at once. */
+    static final int GROUP = 4;
+    /** Weight bytes per matVec task, enough to amortise the hand-off (a few µs) against the stream. */
+    private static final long TASK_BYTES = 1 << 16;
+    /** Columns decoded at a time by the span path: 4 KB of floats, which stays in L1. A multiple of every block size. */
+    static final int SPAN = 1024;
+
+    private static final ThreadLocal<float[]> SPAN_SCRATCH = ThreadLocal.withInitial(() -> new float[SPAN]);
+    private static final ThreadLocal<float[]> PANEL_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    final DType dtype;
+    final MemorySegment bytes;
+    final int rows, cols;
+    final long rowBytes;
+
+    SegmentWeight(DType dtype, MemorySegment bytes, int rows, int cols) {
+        this.dtype = dtype;
+        this.bytes = bytes;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = dtype.byteSize(cols);
+    }
+
+    /** Decodes W[row, col0, +count) into {@code dst[dstOff…]}; col0 and count are whole blocks (or count ends the row). */
+    abstract void decodeSpan(int row, int col0, int count, float[] dst, int dstOff);
+
+    /**
+     * {@code out[outOff + r] = W[r]·x} for r ∈ [r0, r1), the decode step's kernel. This default
+     * decodes spans and dots them; the dtypes that must stream at memory speed fuse the two.
+     */
+    void matVecRows(float[] x, int xOff, int r0, int r1, float[] out, int outOff) {
+        dotRowsViaSpans(x, xOff, 1, r0, r1, out, outOff);
+    }
+
+    @Override public DType dtype() { return dtype; }
+    @Override public int rows() { return rows; }
+    @Override public int cols() { return cols; }
+    @Override public long byteSize() { return bytes.byteSize(); }
+    @Override public MemorySegment bytes() { return bytes; }
+
+    @Override
+    public void matVec(float[] x, int xOff, float[] out, int outOff) {
+        check("matVec", "x", x, xOff, cols, "out", out, outOff, rows);
+        matVecUnchecked(x, xOff, out, outOff);
+    }
+
+    private void matVecUnchecked(float[] x, int xOff, float[] out, int outOff) {
+        forRowGroups((r0, r1) -> matVecRows(x, xOff, r0, r1, out, outOff));
+    }
+
+    @Override
+    public void matMul(float[] in, int inOff, int N, float[] out, int outOff) {
+        check("matMul", "in", in, inOff, (long) N * cols, "out", out, outOff, (long) N * rows);
+        if (N <= 0) return;
+        if (N == 1) {
+            matVecUnchecked(in, inOff, out, outOff);
+        } else if (N <= FEW_INPUTS) {
+            forRowGroups((r0, r1) -> dotRowsViaSpans(in, inOff, N, r0, r1, out, outOff));
+        } else {
+            int panel = panelRows();
+            int panels = (rows + panel - 1) / panel;
+            ComputePool.shared().parallelFor(panels, 1, (p0, p1) -> {
+                float[] w = panelScratch(panel);
+                for (int p = p0; p < p1; p++) {
+                    int first = p * panel, count = Math.min(panel, rows - first);
+                    decodeRows(first, first + count, w, 0);
+                    // Inside a pool task this sgemm runs inline: the panels are the parallel split.
+                    Gemm.sgemm(false, true, N, count, cols, 1f, in, inOff, cols, w, 0, cols, 0f, out, outOff + first, rows);
+                }
+            });
+        }
+    }
+
+    @Override
+    public void matMulTransposedAccumulate(float[] dOut, int dOutOff, int N, float[] dIn, int dInOff) {
+        check("matMulTransposedAccumulate", "dOut", dOut, dOutOff, (long) N * rows, "dIn", dIn, dInOff, (long) N * cols);
+        if (N <= 0) return;
+        int panel = panelRows();
+        float[] w = panelScratch(panel);
+        for (int first = 0; first < rows; first += panel) {
+            int count = Math.min(panel, rows - first);
+            decodeRowsParallel(first, count, w, 0);
+            Gemm.sgemm(false, false, N, cols, count, 1f, dOut, dOutOff + first, rows, w, 0, cols, 1f, dIn, dInOff, cols);
+        }
+    }
+
+    @Override
+    public void dequantizeRows(int first, int count, float[] dst, int dstOff) {
+        if (first < 0 || count < 0 || (long) first + count > rows) {
+            throw new IllegalArgumentException(this + ".dequantizeRows: rows [" + first + ", " + ((long) first + count) + ") outside [0, " + rows + ")");
+        }
+        String problem = KernelChecks.range("dst", dst, dstOff, (long) count * cols);
+        if (problem != null) throw new IllegalArgumentException(this + ".dequantizeRows(" + first + ", " + count + "): " + problem);
+        decodeRowsParallel(first, count, dst, dstOff);
+    }
+
+    @Override
+    public String toString() {
+        return dtype + " weight [" + rows + "×" + cols + "]";
+    }
+
+    /** Runs {@code body} over [0, rows) in ranges that start at multiples of {@link #GROUP}, spread over the pool. */
+    final void forRowGroups(ComputePool.RangeBody body) {
+        int groups = (rows + GROUP - 1) / GROUP;
+        int grain = (int) Math.max(1, TASK_BYTES / Math.max(1, GROUP * rowBytes));
+        ComputePool.shared().parallelFor(groups, grain, (g0, g1) -> body.run(g0 * GROUP, Math.min(rows, g1 * GROUP)));
+    }
+
+    /** Byte offset of row {@code min(r, r1 − 1)}: a group reaching past r1 repeats its last row instead of needing a second loop. */
+    final long rowStart(int r, int r1) {
+        return (long) Math.min(r, r1 - 1) * rowBytes;
+    }
+
+    /** Stores a group's four sums; those of rows past r1 (repeats of the last row) are dropped. */
+    static void storeGroup(float[] out, int outOff, int r, int r1, float s0, float s1, float s2, float s3) {
+        out[outOff + r] = s0;
+        if (r + 1 < r1) out[outOff + r + 1] = s1;
+        if (r + 2 < r1) out[outOff + r + 2] = s2;
+        if (r + 3 < r1) out[outOff + r + 3] = s3;
+    }
+
+    /** Stores a group's sums: each accumulator's lanes in a fixed order, plus the row's scalar tail from column {@code c0}. */
+    final void storeGroupWithTails(float[] x, int xOff, int c0, float[] out, int outOff, int r, int r1,
+                                   FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        storeGroup(out, outOff, r, r1,
+                VectorMath.sumLanes(a0) + tailDot(r, c0, x, xOff),
+                VectorMath.sumLanes(a1) + tailDot(Math.min(r + 1, r1 - 1), c0, x, xOff),
+                VectorMath.sumLanes(a2) + tailDot(Math.min(r + 2, r1 - 1), c0, x, xOff),
+                VectorMath.sumLanes(a3) + tailDot(Math.min(r + 3, r1 - 1), c0, x, xOff));
+    }
+
+    /** The f16 scale at byte {@code at}, in every lane. */
+    final FloatVector scaleAt(long at) {
+        return FloatVector.broadcast(FLOATS, Float.float16ToFloat(bytes.get(I16_LE, at)));
+    }
+
+    /** Σ_{c ≥ c0} W[row, c]·x[xOff + c], scalar: the columns left after the last whole vector. */
+    final float tailDot(int row, int c0, float[] x, int xOff) {
+        if (c0 >= cols) return 0f;
+        float[] span = SPAN_SCRATCH.get();
+        float s = 0f;
+        for (int c = c0; c < cols; c += SPAN) {
+            int n = Math.min(SPAN, cols - c);
+            decodeSpan(row, c, n, span, 0);
+            for (int i = 0; i < n; i++) s = Math.fma(span[i], x[xOff + c + i], s);
+        }
+        return s;
+    }
+
+    /**
+     * {@code out[outOff + i·rows + r] = W[r]·in[inOff + i·cols …]} for i < n, r ∈ [r0, r1): each row
+     * decoded a span at a time into L1 and dotted with all n inputs, so W is read once. The sum of
+     * a row is the spans' dot products added in column order, the same for any split.
+     */
+    final void dotRowsViaSpans(float[] in, int inOff, int n, int r0, int r1, float[] out, int outOff) {
+        float[] span = SPAN_SCRATCH.get();
+        float[] sums = new float[n];
+        for (int r = r0; r < r1; r++) {
+            java.util.Arrays.fill(sums, 0f);
+            for (int c = 0; c < cols; c += SPAN) {
+                int count = Math.min(SPAN, cols - c);
+                decodeSpan(r, c, count, span, 0);
+                for (int i = 0; i < n; i++) sums[i] += VectorMath.dot(span, 0, in, inOff + i * cols + c, count);
+            }
+            for (int i = 0; i < n; i++) out[outOff + i * rows + r] = sums[i];
+        }
+    }
+
+    /** Rows per matMul panel: about 64 K floats (256 KB, an L2-resident sgemm operand), a multiple of 32, in [64, 256]. */
+    final int panelRows() {
+        int target = ((1 << 16) / Math.max(1, cols) + 31) / 32 * 32;
+        return Math.min(rows, Math.max(64, Math.min(256, target)));
+    }
+
+    private float[] panelScratch(int panel) {
+        int size = panel * cols;
+        float[] w = PANEL_SCRATCH.get();
+        if (w.length < size) {
+            w = new float[size];
+            PANEL_SCRATCH.set(w);
+        }
+        return w;
+    }
+
+    /** Rows [first, end) decoded into {@code dst[dstOff…]} on the calling thread. */
+    final void decodeRows(int first, int end, float[] dst, int dstOff) {
+        for (int r = first; r < end; r++) decodeSpan(r, 0, cols, dst, dstOff + (r - first) * cols);
+    }
+
+    private void decodeRowsParallel(int first, int count, float[] dst, int dstOff) {
+        int grain = (int) Math.max(1, TASK_BYTES / Math.max(1, rowBytes));
+        ComputePool.shared().parallelFor(count, grain, (a, b) -> decodeRows(first + a, first + b, dst, dstOff + a * cols));
+    }
+
+    private void check(String op, String inName, float[] in, int inOff, long inLen, String outName, float[] out, int outOff, long outLen) {
+        String problem = KernelChecks.first(inLen < 0 ? "negative number of input rows" : null,KernelChecks.range(inName, in, inOff, inLen), KernelChecks.range(outName, out, outOff, outLen));
+        if (problem != null) throw new IllegalArgumentException(this + "." + op + ": " + problem);
+    }
+
+}
