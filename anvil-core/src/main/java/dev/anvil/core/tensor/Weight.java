@@ -82,15 +82,4 @@ public interface Weight {
 
     /** Rows [first, first + count) as float32, row-major into {@code dst[dstOff…]} (embedding lookups, export). */
     void dequantizeRows(int first, int count, float[] dst, int dstOff);
-
-    /** F32 over a heap view (zero-copy: it sees in-place optimizer updates). */
-    static Weight of(Tensor t) {
-        return new HeapF32Weight(t);
-    }
-
-    /** TEMPORARY until the kernels branch lands: converts float32 values to {@code dtype}. */
-    static Weight quantize(DType dtype, float[] src, int srcOff, int rows, int cols) {
-        if (dtype != DType.F32) throw new UnsupportedOperationException(dtype + " weights are not implemented yet");
-        return of(new Tensor(java.util.Arrays.copyOfRange(src, srcOff, srcOff + rows * cols), 0, Shape.of(rows, cols)));
-    }
 }
