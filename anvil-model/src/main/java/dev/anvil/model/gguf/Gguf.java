@@ -30,7 +30,8 @@ import java.util.Map;
  *               [rows, cols] matrix is dims {cols, rows}), ggml type u32, offset u64 (from the data start)
  * padding to general.alignment (default 32), then the tensor data, each tensor at an aligned offset.
  * </pre>
- * Tensors are written and read as F32, F16, BF16, Q8_0 or Q4_0 (read into float32).
+ * Tensors are written as F32, F16, BF16, Q8_0 or Q4_0 and read as those or Q6_K (into float32, or
+ * mapped in place as {@link dev.anvil.core.tensor.Weight}s by {@link TransformerGguf#map}).
  */
 public final class Gguf {
 
@@ -62,7 +63,7 @@ public final class Gguf {
      * values with an F16 scale, quantized by ggml's reference quantizers ({@link QuantizedBlocks}).
      */
     public enum TensorType {
-        F32(0, 1, 4), F16(1, 1, 2), BF16(30, 1, 2), Q8_0(8, 32, 34), Q4_0(2, 32, 18);
+        F32(0, 1, 4), F16(1, 1, 2), BF16(30, 1, 2), Q8_0(8, 32, 34), Q4_0(2, 32, 18), Q6_K(14, 256, 210);
 
         final int id, blockElements, blockBytes;
 
@@ -74,6 +75,11 @@ public final class Gguf {
 
         public long byteSize(long elements) {
             return elements / blockElements * blockBytes;
+        }
+
+        /** The storage type Anvil's kernels read this ggml type as (same name, same bytes). */
+        public dev.anvil.core.tensor.DType dtype() {
+            return dev.anvil.core.tensor.DType.valueOf(name());
         }
 
         public static TensorType parse(String name) {
@@ -290,6 +296,7 @@ public final class Gguf {
                         buf.put(block);
                     }
                 }
+                case Q6_K -> throw new IllegalArgumentException("GGUF: Anvil reads Q6_K tensors but does not write them");
             }
         }
 
@@ -430,6 +437,19 @@ public final class Gguf {
             return v;
         }
 
+        /**
+         * The whole file mapped read-only for the lifetime of {@code arena}; tensor t's bytes start at
+         * {@link #dataStart()} + t.offset(). Weights that keep their dtype are used in place, not copied.
+         */
+        public java.lang.foreign.MemorySegment map(java.lang.foreign.Arena arena) throws IOException {
+            return channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+        }
+
+        /** Where the tensor data starts in the file. */
+        public long dataStart() {
+            return dataStart;
+        }
+
         /** Reads tensor {@code name} into {@code dst[dstOff, +elements)} as float32. */
         public void read(String name, float[] dst, int dstOff) throws IOException {
             TensorInfo t = tensors.get(name);
@@ -456,6 +476,8 @@ public final class Gguf {
                     case BF16 -> { for (int i = 0; i < chunk; i++) dst[at + i] = HalfFloats.bf16ToFloat(buf.getShort()); }
                     case Q8_0 -> QuantizedBlocks.dequantizeQ8_0(buf.array(), 0, dst, at, chunk);
                     case Q4_0 -> QuantizedBlocks.dequantizeQ4_0(buf.array(), 0, dst, at, chunk);
+                    case Q6_K -> dev.anvil.core.tensor.Weight.wrap(type.dtype(), java.lang.foreign.MemorySegment.ofArray(buf.array())
+                            .asSlice(0, type.byteSize(chunk)), 1, chunk).dequantizeRows(0, 1, dst, at);
                 }
                 pos += type.byteSize(chunk);
                 done += chunk;

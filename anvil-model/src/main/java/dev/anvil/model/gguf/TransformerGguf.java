@@ -1,6 +1,14 @@
 package dev.anvil.model.gguf;
 
+import dev.anvil.core.kernels.Rope;
 import dev.anvil.core.tensor.ParameterBuffer;
+import dev.anvil.core.tensor.Tensor;
+import dev.anvil.core.tensor.Weight;
+import dev.anvil.model.Heads;
+import dev.anvil.model.WeightSet;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import dev.anvil.model.ModelConfig;
 import dev.anvil.model.chat.ChatTemplate;
 import dev.anvil.model.TransformerLayout;
@@ -81,7 +89,7 @@ public final class TransformerGguf {
         m.put("general.name", Gguf.Value.string("anvil"));
         m.put("general.alignment", Gguf.Value.uint32(Gguf.DEFAULT_ALIGNMENT));
         // llama_ftype: ALL_F32 0, MOSTLY_F16 1, MOSTLY_Q4_0 2, MOSTLY_Q8_0 7, MOSTLY_BF16 32.
-        m.put("general.file_type", Gguf.Value.uint32(switch (matrixType) { case F32 -> 0; case F16 -> 1; case Q4_0 -> 2; case Q8_0 -> 7; case BF16 -> 32; }));
+        m.put("general.file_type", Gguf.Value.uint32(switch (matrixType) { case F32 -> 0; case F16 -> 1; case Q4_0 -> 2; case Q8_0 -> 7; case BF16 -> 32; case Q6_K -> throw new IllegalArgumentException("Anvil writes F32, F16, BF16, Q8_0 or Q4_0 GGUF files, not Q6_K"); }));
         if (gpt2) {
             m.put("gpt2.context_length", Gguf.Value.uint32(c.contextLength()));
             m.put("gpt2.embedding_length", Gguf.Value.uint32(c.width()));
@@ -122,27 +130,77 @@ public final class TransformerGguf {
         Gguf.write(file, m, tensors);
     }
 
+    /** A GGUF model for inference: its config, its weights in their stored dtypes over the mapped file, its tokenizer (or null). */
+    public record Mapped(ModelConfig config, WeightSet weights, BpeTokenizer tokenizer) {}
+
+    /**
+     * Maps a GGUF file for inference without copying its matrices: each keeps its ggml type (F32,
+     * F16, BF16, Q8_0, Q4_0, Q6_K) and is read in place by the kernels; only the norm gains and
+     * biases (vectors) are read into float32. Llama's q/k rows stay in llama.cpp's interleaved RoPE
+     * order, and the weights say so ({@link Rope.Style#INTERLEAVED}) instead of being permuted
+     * back. The mapping lives as long as {@code arena}.
+     */
+    public static Mapped map(Path file, Arena arena) throws IOException {
+        try (Gguf.Reader r = new Gguf.Reader(file)) {
+            ModelConfig c = config(r, file);
+            MemorySegment bytes = r.map(arena);
+            Map<String, Weight> matrices = new LinkedHashMap<>();
+            Map<String, Tensor> vectors = new LinkedHashMap<>();
+            for (ParameterBuffer.Layout.Entry e : TransformerLayout.of(c).entries()) {
+                Gguf.TensorInfo t = checkedInfo(r, file, c, e);
+                if (e.shape().rank() == 2) {
+                    long at = r.dataStart() + t.offset(), n = t.type().byteSize(t.elements());
+                    try {
+                        matrices.put(e.name(), Weight.wrap(t.type().dtype(), bytes.asSlice(at, n), e.shape().dims()[0], e.shape().dims()[1]));
+                    } catch (IllegalArgumentException ex) {
+                        throw new IOException(file + ": tensor " + t.name() + ": " + ex.getMessage(), ex);
+                    }
+                } else {
+                    Tensor v = new Tensor(new float[e.shape().size()], 0, e.shape());
+                    r.read(t.name(), v.data(), 0);
+                    vectors.put(e.name(), v);
+                }
+            }
+            // A GPT-2 file written without biases still holds zero bias tensors; the model has none and ignores them.
+            BpeTokenizer tokenizer = r.metadata().containsKey("tokenizer.ggml.tokens") ? readTokenizer(r, file) : null;
+            Rope.Style style = c.family() == ModelConfig.Family.LLAMA ? Rope.Style.INTERLEAVED : Rope.Style.HALF;
+            return new Mapped(c, new WeightSet(c, Heads.languageModel(), matrices, vectors, style), tokenizer);
+        }
+    }
+
+    private static ModelConfig config(Gguf.Reader r, Path file) throws IOException {
+        String arch = r.require("general.architecture").asString();
+        if (arch.equals("gpt2")) return gpt2Config(r, file);
+        if (!arch.equals("llama")) throw new IOException(file + ": architecture '" + arch + "' is not supported (supported: llama, gpt2)");
+        return llamaConfig(r, file);
+    }
+
+    private static ModelConfig llamaConfig(Gguf.Reader r, Path file) throws IOException {
+        int width = u32(r, "llama.embedding_length"), layers = u32(r, "llama.block_count"), ff = u32(r, "llama.feed_forward_length");
+        int heads = u32(r, "llama.attention.head_count");
+        int kvHeads = r.metadata().containsKey("llama.attention.head_count_kv") ? u32(r, "llama.attention.head_count_kv") : heads;
+        int context = u32(r, "llama.context_length");
+        Gguf.TensorInfo embed = r.tensors().get("token_embd.weight");
+        if (embed == null) throw new IOException(file + ": tensor token_embd.weight is missing");
+        int vocab = (int) embed.rowMajorShape()[0];
+        double theta = r.metadata().containsKey("llama.rope.freq_base") ? shortest(r.require("llama.rope.freq_base").asDouble()) : 10000;
+        double eps = shortest(r.require("llama.attention.layer_norm_rms_epsilon").asDouble());
+        boolean tied = !r.tensors().containsKey("output.weight");
+        ModelConfig c;
+        try {
+            c = new ModelConfig(ModelConfig.Family.LLAMA, vocab, context, layers, heads, kvHeads, width, ff, theta, eps, tied, false);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        return c;
+    }
+
     public static Loaded read(Path file) throws IOException {
         try (Gguf.Reader r = new Gguf.Reader(file)) {
             String arch = r.require("general.architecture").asString();
             if (arch.equals("gpt2")) return readGpt2(r, file);
-            if (!arch.equals("llama")) throw new IOException(file + ": architecture '" + arch + "' is not supported (supported: llama, gpt2)");
-            int width = u32(r, "llama.embedding_length"), layers = u32(r, "llama.block_count"), ff = u32(r, "llama.feed_forward_length");
-            int heads = u32(r, "llama.attention.head_count");
-            int kvHeads = r.metadata().containsKey("llama.attention.head_count_kv") ? u32(r, "llama.attention.head_count_kv") : heads;
-            int context = u32(r, "llama.context_length");
-            Gguf.TensorInfo embed = r.tensors().get("token_embd.weight");
-            if (embed == null) throw new IOException(file + ": tensor token_embd.weight is missing");
-            int vocab = (int) embed.rowMajorShape()[0];
-            double theta = r.metadata().containsKey("llama.rope.freq_base") ? shortest(r.require("llama.rope.freq_base").asDouble()) : 10000;
-            double eps = shortest(r.require("llama.attention.layer_norm_rms_epsilon").asDouble());
-            boolean tied = !r.tensors().containsKey("output.weight");
-            ModelConfig c;
-            try {
-                c = new ModelConfig(ModelConfig.Family.LLAMA, vocab, context, layers, heads, kvHeads, width, ff, theta, eps, tied, false);
-            } catch (IllegalArgumentException e) {
-                throw new IOException(file + ": " + e.getMessage(), e);
-            }
+            ModelConfig c = config(r, file);
+            int heads = c.heads(), kvHeads = c.kvHeads(), width = c.width();
             ParameterBuffer params = TransformerLayout.of(c).allocate();
             readTensors(r, file, c, params);
             // llama.cpp's Q and K rows are in the interleaved RoPE order; undo the permutation the writer applied.
@@ -160,6 +218,20 @@ public final class TransformerGguf {
     }
 
     private static Loaded readGpt2(Gguf.Reader r, Path file) throws IOException {
+        ModelConfig c = gpt2Config(r, file);
+        ModelConfig fileConfig = withBias(c, true);
+        ParameterBuffer inFile = TransformerLayout.of(fileConfig).allocate();
+        readTensors(r, file, fileConfig, inFile);
+        ParameterBuffer params = inFile;
+        if (!c.bias()) {
+            params = TransformerLayout.of(c).allocate();
+            copyByName(inFile, params);
+        }
+        BpeTokenizer tokenizer = r.metadata().containsKey("tokenizer.ggml.tokens") ? readTokenizer(r, file) : null;
+        return new Loaded(c, params, tokenizer);
+    }
+
+    private static ModelConfig gpt2Config(Gguf.Reader r, Path file) throws IOException {
         Gguf.TensorInfo embed = r.tensors().get("token_embd.weight");
         if (embed == null) throw new IOException(file + ": tensor token_embd.weight is missing");
         int width = u32(r, "gpt2.embedding_length"), heads = u32(r, "gpt2.attention.head_count");
@@ -172,30 +244,24 @@ public final class TransformerGguf {
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
-        ModelConfig fileConfig = withBias(c, true);
-        ParameterBuffer inFile = TransformerLayout.of(fileConfig).allocate();
-        readTensors(r, file, fileConfig, inFile);
-        ParameterBuffer params = inFile;
-        if (!bias) {
-            params = TransformerLayout.of(c).allocate();
-            copyByName(inFile, params);
-        }
-        BpeTokenizer tokenizer = r.metadata().containsKey("tokenizer.ggml.tokens") ? readTokenizer(r, file) : null;
-        return new Loaded(c, params, tokenizer);
+        return c;
     }
 
     private static void readTensors(Gguf.Reader r, Path file, ModelConfig c, ParameterBuffer params) throws IOException {
-        for (ParameterBuffer.Layout.Entry e : params.layout().entries()) {
-            String name = ggufName(e.name());
-            Gguf.TensorInfo t = r.tensors().get(name);
-            if (t == null) throw new IOException(file + ": tensor " + name + " is missing (the model is " + c.summary() + ")");
-            long[] expected = java.util.Arrays.stream(e.shape().dims()).asLongStream().toArray();
-            if (!java.util.Arrays.equals(t.rowMajorShape(), expected)) {
-                throw new IOException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(t.rowMajorShape())
-                        + ", expected " + java.util.Arrays.toString(expected) + " for " + c.summary());
-            }
-            r.read(name, params.data(), e.offset());
+        for (ParameterBuffer.Layout.Entry e : params.layout().entries()) r.read(checkedInfo(r, file, c, e).name(), params.data(), e.offset());
+    }
+
+    /** The file's tensor for a layout entry, which must exist with the entry's shape (the error names both shapes). */
+    private static Gguf.TensorInfo checkedInfo(Gguf.Reader r, Path file, ModelConfig c, ParameterBuffer.Layout.Entry e) throws IOException {
+        String name = ggufName(e.name());
+        Gguf.TensorInfo t = r.tensors().get(name);
+        if (t == null) throw new IOException(file + ": tensor " + name + " is missing (the model is " + c.summary() + ")");
+        long[] expected = java.util.Arrays.stream(e.shape().dims()).asLongStream().toArray();
+        if (!java.util.Arrays.equals(t.rowMajorShape(), expected)) {
+            throw new IOException(file + ": tensor " + name + " has shape " + java.util.Arrays.toString(t.rowMajorShape())
+                    + ", expected " + java.util.Arrays.toString(expected) + " for " + c.summary());
         }
+        return t;
     }
 
     private static ModelConfig withBias(ModelConfig c, boolean bias) {
