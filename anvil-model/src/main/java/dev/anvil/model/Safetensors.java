@@ -227,6 +227,27 @@ public final class Safetensors {
             }
         }
 
+        /** The whole file mapped read-only for the lifetime of {@code arena}. */
+        public java.lang.foreign.MemorySegment map(java.lang.foreign.Arena arena) throws IOException {
+            return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+        }
+
+        /**
+         * A 2-D tensor as a {@link dev.anvil.core.tensor.Weight} in its stored dtype (F32, BF16 or
+         * F16) over {@code mapped} (this file's {@link #map}), without copying.
+         */
+        public dev.anvil.core.tensor.Weight weight(String name, java.lang.foreign.MemorySegment mapped) throws IOException {
+            Info info = info(name);
+            if (info.shape().length != 2) throw new IllegalArgumentException(file + ": tensor " + name + " " + java.util.Arrays.toString(info.shape()) + " is not a matrix");
+            dev.anvil.core.tensor.DType type = switch (info.dtype()) {
+                case "F32" -> dev.anvil.core.tensor.DType.F32;
+                case "BF16" -> dev.anvil.core.tensor.DType.BF16;
+                case "F16" -> dev.anvil.core.tensor.DType.F16;
+                default -> throw corrupt("tensor " + name + " has unsupported dtype " + info.dtype() + " (Anvil reads F32, F16, BF16)");
+            };
+            return dev.anvil.core.tensor.Weight.wrap(type, mapped.asSlice(dataStart + info.begin(), info.end() - info.begin()), info.shape()[0], info.shape()[1]);
+        }
+
         private void readFully(ByteBuffer buf, long pos) throws IOException {
             while (buf.hasRemaining()) {
                 int r = channel.read(buf, pos);

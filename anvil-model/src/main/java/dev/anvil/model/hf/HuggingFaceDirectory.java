@@ -11,7 +11,10 @@ import dev.anvil.model.Safetensors;
 import dev.anvil.model.TextTokenizer;
 import dev.anvil.model.TransformerLayout;
 
+import dev.anvil.model.WeightSet;
+
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,6 +142,39 @@ public final class HuggingFaceDirectory {
             if (chatTemplate != null) tc.put("chat_template", chatTemplate.jinja());
             json.writerWithDefaultPrettyPrinter().writeValue(dir.resolve("tokenizer_config.json").toFile(), tc);
         }
+    }
+
+    /** A Hugging Face directory for inference: config, weights mapped in their stored dtypes, tokenizer (or null). */
+    public record Mapped(ModelConfig config, WeightSet weights, TextTokenizer tokenizer) {}
+
+    /**
+     * Maps the directory's safetensors (one file or the shards its index names) without a float32
+     * copy of the matrices (see {@link ModelWeights#map}); the mapping lives as long as {@code arena}.
+     */
+    public static Mapped map(Path dir, Arena arena) throws IOException {
+        Path configFile = dir.resolve(CONFIG);
+        if (!Files.isRegularFile(configFile)) throw new IOException(dir + ": no " + CONFIG);
+        ModelConfig c;
+        try {
+            c = configOf(new ObjectMapper().readTree(configFile.toFile()));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(configFile + ": " + e.getMessage(), e);
+        }
+        List<Path> shards = new ArrayList<>();
+        if (Files.isRegularFile(dir.resolve(WEIGHTS))) {
+            shards.add(dir.resolve(WEIGHTS));
+        } else {
+            Path indexFile = dir.resolve(INDEX);
+            if (!Files.isRegularFile(indexFile)) throw new IOException(dir + ": neither " + WEIGHTS + " nor " + INDEX);
+            JsonNode map = new ObjectMapper().readTree(indexFile.toFile()).path("weight_map");
+            if (!map.isObject()) throw new IOException(indexFile + ": no weight_map");
+            java.util.Set<String> files = new java.util.LinkedHashSet<>();
+            map.properties().forEach(e -> files.add(e.getValue().asText()));
+            for (String f : files) shards.add(dir.resolve(f));
+        }
+        WeightSet weights = ModelWeights.map(c, ModelWeights.headsIn(c, shards), shards, arena);
+        TextTokenizer tokenizer = Files.isRegularFile(dir.resolve(TextTokenizer.FILE)) ? TextTokenizer.load(dir.resolve(TextTokenizer.FILE)) : null;
+        return new Mapped(c, weights, tokenizer);
     }
 
     public static Loaded read(Path dir) throws IOException {
