@@ -5,41 +5,50 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 
 /**
  * The transformer pieces written once more with libtorch tensor ops (through DJL), the way the
  * PyTorch reference implementations (nanoGPT, Hugging Face's Llama) write them. libtorch's
- * autograd differentiates this; nothing here shares code with Anvil's kernels.
+ * autograd differentiates this; nothing here shares code with Anvil's kernels. Published in
+ * anvil-core's test-jar: anvil-model's pin of the production Transformer builds on these.
  */
-final class TorchReference {
+public final class TorchReference {
 
     private TorchReference() {}
 
     /** x[…, C]·Wᵀ + b, W stored [OC, C] (torch.nn.Linear). */
-    static NDArray linear(NDArray x, NDArray w, NDArray bias) {
+    public static NDArray linear(NDArray x, NDArray w, NDArray bias) {
         NDArray y = x.matMul(w.transpose());
         return bias == null ? y : y.add(bias);
     }
 
-    static NDArray layerNorm(NDArray x, NDArray w, NDArray b, float eps) {
+    /** LayerNorm over the last axis; {@code b} may be null (nanoGPT's bias=False). */
+    public static NDArray layerNorm(NDArray x, NDArray w, NDArray b, float eps) {
         NDArray mean = x.mean(new int[] {-1}, true);
         NDArray centered = x.sub(mean);
         NDArray var = centered.square().mean(new int[] {-1}, true);
-        return centered.div(var.add(eps).sqrt()).mul(w).add(b);
+        NDArray y = centered.div(var.add(eps).sqrt()).mul(w);
+        return b == null ? y : y.add(b);
     }
 
-    static NDArray rmsNorm(NDArray x, NDArray w, float eps) {
+    public static NDArray rmsNorm(NDArray x, NDArray w, float eps) {
         NDArray meanSquare = x.square().mean(new int[] {-1}, true);
         return x.div(meanSquare.add(eps).sqrt()).mul(w);
     }
 
     /** GELU, tanh approximation: nn.GELU(approximate='tanh'). */
-    static NDArray geluTanh(NDArray x) {
+    public static NDArray geluTanh(NDArray x) {
         NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI));
         return x.mul(0.5f).mul(inner.tanh().add(1f));
     }
 
-    static NDArray silu(NDArray x) {
+    /** GELU, erf form: torch.gelu (approximate='none'), nanoGPT's nn.GELU(). */
+    public static NDArray geluErf(NDArray x) {
+        return Activation.gelu(x);
+    }
+
+    public static NDArray silu(NDArray x) {
         return x.div(x.neg().exp().add(1f));
     }
 
@@ -47,7 +56,7 @@ final class TorchReference {
      * Causal softmax attention with grouped-query heads: q[B, T, H, D], k and v [B, T, Hkv, D];
      * query head h reads key/value head h / (H / Hkv). Returns [B, T, H·D].
      */
-    static NDArray causalAttention(NDManager manager, NDArray q, NDArray k, NDArray v, float scale) {
+    public static NDArray causalAttention(NDManager manager, NDArray q, NDArray k, NDArray v, float scale) {
         long B = q.getShape().get(0), T = q.getShape().get(1), H = q.getShape().get(2), D = q.getShape().get(3);
         long Hkv = k.getShape().get(2);
         long group = H / Hkv;
@@ -73,7 +82,7 @@ final class TorchReference {
      * Rotary embedding, Hugging Face's rotate_half pairing (i, i + D/2): x·cos + rotate_half(x)·sin
      * with angle t·θ^(−2i/D), on x[B, T, H, D].
      */
-    static NDArray ropeHalf(NDManager manager, NDArray x, double theta) {
+    public static NDArray ropeHalf(NDManager manager, NDArray x, double theta) {
         int T = (int) x.getShape().get(1), D = (int) x.getShape().get(3), half = D / 2;
         float[] cos = new float[T * D], sin = new float[T * D];
         for (int t = 0; t < T; t++) {
@@ -96,7 +105,7 @@ final class TorchReference {
     }
 
     /** Mean cross-entropy over rows whose target is not ignoreIndex; logits [N, V]. */
-    static NDArray crossEntropy(NDManager manager, NDArray logits, int[] targets, int ignoreIndex) {
+    public static NDArray crossEntropy(NDManager manager, NDArray logits, int[] targets, int ignoreIndex) {
         long V = logits.getShape().get(logits.getShape().dimension() - 1);
         int N = targets.length;
         float[] oneHot = new float[(int) (N * V)];
@@ -111,7 +120,7 @@ final class TorchReference {
     }
 
     /** Rows of table[V, C] picked by ids, as a one-hot product so autograd scatters the gradient. */
-    static NDArray embedding(NDManager manager, NDArray table, int[] ids) {
+    public static NDArray embedding(NDManager manager, NDArray table, int[] ids) {
         long V = table.getShape().get(0);
         float[] oneHot = new float[(int) (ids.length * V)];
         for (int i = 0; i < ids.length; i++) oneHot[(int) (i * V + ids[i])] = 1f;
@@ -122,8 +131,8 @@ final class TorchReference {
      * torch.optim.AdamW's single-tensor update, written out: returns the new parameter and
      * updates m and v in place (arrays index-aligned with the parameter).
      */
-    static float[] adamW(NDManager manager, float[] param, float[] grad, float[] m, float[] v, long step,
-                         double lr, double beta1, double beta2, double eps, double weightDecay) {
+    public static float[] adamW(NDManager manager, float[] param, float[] grad, float[] m, float[] v, long step,
+                                 double lr, double beta1, double beta2, double eps, double weightDecay) {
         Shape s = new Shape(param.length);
         NDArray p = manager.create(param, s), g = manager.create(grad, s);
         NDArray mm = manager.create(m, s), vv = manager.create(v, s);
