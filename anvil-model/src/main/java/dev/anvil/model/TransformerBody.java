@@ -49,7 +49,7 @@ public final class TransformerBody {
             A m = c.family() == ModelConfig.Family.GPT2
                     ? ops.gelu(ops.linear(h, b.fc(), b.fcBias()), c.activation())
                     : ops.swiglu(ops.linear(h, b.gate(), null), ops.linear(h, b.up(), null));
-            x = ops.add(x, ops.dropout(ops.linear(m, b.down(), b.downBias()), dropout, siteSeed(seed, 2 * i + 2)));
+            x = ops.blockOutput(ops.add(x, ops.dropout(ops.linear(m, b.down(), b.downBias()), dropout, siteSeed(seed, 2 * i + 2))));
         }
         return norm(ops, c, x, n.finalNorm(), n.finalNormBias(), eps);
     }

@@ -64,6 +64,13 @@ public interface Ops<A> {
      */
     A attention(int layer, A q, A k, A v, int heads, int kvHeads);
 
+    /**
+     * Marks the end of a block: {@code x}, the residual stream, is the only activation of the block
+     * that is used afterwards, so an executor may recycle the block's intermediates (the engine's
+     * scratch then holds one block's activations, not every layer's). The tape returns x.
+     */
+    A blockOutput(A x);
+
     /** The given rows of x (e.g. the last token of each sequence, for a head). */
     A rows(A x, int[] rowIndices);
 }

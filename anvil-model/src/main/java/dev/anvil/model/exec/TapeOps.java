@@ -130,6 +130,11 @@ public final class TapeOps implements Ops<Var> {
     }
 
     @Override
+    public Var blockOutput(Var x) {
+        return x;
+    }
+
+    @Override
     public Var rows(Var x, int[] rowIndices) {
         return tape.selectRows(x.reshape(x.size() / x.dim(-1), x.dim(-1)), rowIndices);
     }

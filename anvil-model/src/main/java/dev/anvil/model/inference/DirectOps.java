@@ -25,7 +25,9 @@ import java.util.Map;
  * a GEMM otherwise, whatever the weight's dtype.
  *
  * <p>Activations live in a step scratch: the i-th buffer a step asks for is the i-th buffer of
- * the previous step, grown when needed, so a steady decode allocates nothing. {@link #add},
+ * the previous step, grown when needed, so a steady decode allocates nothing; at each
+ * {@link #blockOutput} the residual stream is kept in the first buffer and the rest are reused
+ * by the next block, so the scratch holds one block's activations. {@link #add},
  * {@link #gelu}, {@link #swiglu}, {@link #scale} and {@link #rope} write their result over their
  * first argument (the residual stream is updated in place, as in every inference engine).
  */
@@ -261,6 +263,21 @@ final class DirectOps implements Ops<DirectOps.Rows> {
         PagedAttention.forward(out.data, 0, q.data, q.off, rows, positions, sequenceOf, tables, S, keyOff, valueOff,
                 heads, kvHeads, config.headDim(), scale);
         return out;
+    }
+
+    /** The residual stream moves to (or stays in) the step's first buffer; every later buffer is free for the next block. */
+    @Override
+    public Rows blockOutput(Rows x) {
+        float[] first = scratch.get(0);
+        if (x.data != first || x.off != 0) {
+            if (first.length < x.rows * x.width) {
+                first = new float[x.rows * x.width];
+                scratch.set(0, first);
+            }
+            System.arraycopy(x.data, x.off, first, 0, x.rows * x.width);
+        }
+        nextScratch = 1;
+        return new Rows(first, 0, x.rows, x.width);
     }
 
     @Override
