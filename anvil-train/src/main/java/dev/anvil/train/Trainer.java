@@ -17,6 +17,7 @@ import dev.anvil.model.Transformer;
 import dev.anvil.model.TransformerLayout;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,6 +125,7 @@ public final class Trainer<B extends TrainingBatch> {
         long step = 0;
         double lossEma = Double.NaN;
         int threads = ComputePool.shared().threads(), savedThreads = threads;
+        Files.createDirectories(metrics.file().getParent());
         if (resumeFrom.isPresent()) {
             JsonNode st = resumeFrom.get().state();
             RunCheckpoints.load(resumeFrom.get(), net.config(), net.parameters(), adamw);
