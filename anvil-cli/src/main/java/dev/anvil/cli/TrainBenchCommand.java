@@ -10,6 +10,7 @@ import dev.anvil.core.random.Rng;
 import dev.anvil.model.ModelConfig;
 import dev.anvil.model.ModelConfigFiles;
 import dev.anvil.model.Transformer;
+import dev.anvil.model.TransformerLayout;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -18,7 +19,12 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-/** {@code anvil bench train}: median time of one full training step (forward + backward + AdamW). */
+/**
+ * {@code anvil bench train}: median time of one full training step (forward + backward + AdamW).
+ * {@code flops_per_token} is the count the trainer's MFU figure uses ({@link ModelConfig#trainingFlopsPerToken}:
+ * 6 per weight in a matrix product plus 12·layers·width·T for attention), so
+ * flops_per_token × tokens_per_second is the step's achieved training FLOP/s.
+ */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Times training steps (forward, backward, AdamW) on random tokens and prints the median ms/step and tokens/s.",
         footer = {"", "Examples:", "  bin/anvil bench train --model gpt2 --batch-size 4 --seq-len 64 --threads 2",
@@ -47,7 +53,7 @@ public final class TrainBenchCommand implements Callable<Integer> {
         Transformer net = new Transformer(config);
         net.initialize(new Rng(1));
         AdamW adamw = new AdamW(net.parameters(), net.gradients(),
-                ParameterGroup.decayAndNoDecay(net.parameters().layout(), n -> net.parameters().layout().entry(n).shape().rank() == 2, 0.1),
+                ParameterGroup.decayAndNoDecay(net.parameters().layout(), n -> TransformerLayout.isMatrix(net.parameters().layout().entry(n)), 0.1),
                 AdamW.Config.defaults());
         LearningRateSchedule lr = LearningRateSchedule.constant(1e-4);
         Rng rng = new Rng(2);
@@ -76,7 +82,8 @@ public final class TrainBenchCommand implements Callable<Integer> {
         float lastLoss = loss;
         Output.result(Output.object().put("model", config.summary()).put("batch_size", batch).put("seq_len", seq).put("threads", ComputePool.shared().threads())
                         .put("steps", steps).put("median_ms", median).put("min_ms", ms[0]).put("max_ms", ms[steps - 1])
-                        .put("tokens_per_second", n / (median / 1e3)).put("last_loss", lastLoss),
+                        .put("tokens_per_second", n / (median / 1e3)).put("last_loss", lastLoss)
+                        .put("flops_per_token", config.trainingFlopsPerToken(seq)),
                 () -> System.out.printf(Locale.ROOT, "median %.1f ms/step (min %.1f, max %.1f over %d steps), %.0f tokens/s, last loss %.4f%n",
                         median, ms[0], ms[steps - 1], steps, n / (median / 1e3), lastLoss));
         return 0;

@@ -3,6 +3,7 @@ package dev.anvil.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anvil.model.ModelConfigFiles;
 import dev.anvil.train.Pretraining;
+import dev.anvil.train.Trainer;
 import dev.anvil.train.TrainingConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -55,7 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (data != null) recipe = recipe.withDataPath(data);
         if (steps != null) recipe = recipe.withMaxSteps(steps);
         Path runDir = out != null ? out : Path.of("runs", config.getFileName().toString().replaceFirst("\\.ya?ml$", ""));
-        Pretraining.Summary s = new Pretraining(recipe, runDir, resume, Output.log()).run();
+        Trainer.Summary s = new Pretraining(recipe, runDir, resume, Output.log()).run();
         ObjectNode json = Output.object().put("run_dir", runDir.toString()).put("steps", s.steps());
         Output.putNumber(json, "train_loss", s.lastTrainLoss());
         Output.putNumber(json, "val_loss", s.lastValLoss());

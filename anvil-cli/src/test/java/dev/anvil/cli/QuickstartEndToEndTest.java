@@ -78,6 +78,14 @@ class QuickstartEndToEndTest {
         JsonNode eval = json.readTree(run.resolve("eval/stage.json").toFile()).path("summary");
         assertThat(eval.path("val_bpb").asDouble()).isBetween(0.5, 10.0);
         assertThat(eval.path("perplexity").asDouble()).isCloseTo(Math.exp(eval.path("val_loss").asDouble()), org.assertj.core.data.Percentage.withPercentage(1e-6));
+        // ... and the eval stage's are anvil eval's: the same evaluator over the same windows gives the same sums
+        TokenizerCommandTest.Run cli = TokenizerCommandTest.run("eval", "--model", run.resolve("train").toString(), "--data",
+                run.resolve("tokenize").toString(), "--batch-size", "4", "--json");
+        assertThat(cli.exit()).as(cli.err()).isZero();
+        JsonNode total = json.readTree(cli.out()).path("total");
+        assertThat(total.path("loss").asDouble()).isEqualTo(eval.path("val_loss").asDouble());
+        assertThat(total.path("bits_per_byte").asDouble()).isEqualTo(eval.path("val_bpb").asDouble());
+        assertThat(total.path("tokens").asLong()).isEqualTo(eval.path("tokens").asLong());
 
         // samples decode to text after their prompts
         JsonNode samples = json.readTree(run.resolve("sample/samples.json").toFile());

@@ -81,4 +81,15 @@ class TrainCommandTest {
         assertThat(r.err()).contains(recipe.toString()).contains("train.lr must be a number, got \"fast\"");
         assertThat(dir.resolve("run")).doesNotExist();
     }
+
+    @Test
+    void benchTrainReportsTheTrainingFlopsPerTokenTheMfuFigureUses(@TempDir Path dir) throws Exception {
+        Path model = dir.resolve("model.yaml");
+        Files.writeString(model, "{family: llama, n_layer: 1, n_head: 2, d_model: 32, context_length: 16, vocab_size: 64}\n");
+        var r = run("bench", "train", "--model", model.toString(), "--batch", "2", "--seq", "8", "--steps", "1", "--warmup", "0", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertThat(json.path("flops_per_token").asDouble()).isEqualTo(ModelConfigFiles.read(model).trainingFlopsPerToken(8));
+        assertThat(json.has("tokens_per_second") && json.has("median_ms")).isTrue();
+    }
 }

@@ -11,20 +11,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Set;
+
+import static dev.anvil.train.TrainingSchema.*;
 
 /**
- * A pretraining recipe, read from YAML:
- * <pre>
- * model: { family: gpt2, n_layer: 4, ... }   # a model config; vocab_size defaults to the tokenizer's
- * data:  { path: ..., val_fraction: 0.1, order: random }
- * train: { batch_size, seq_len, grad_accum, max_steps, lr, min_lr, warmup_steps, schedule,
- *          weight_decay, beta1, beta2, eps, grad_clip, dropout, seed, on_nonfinite, spike_factor, log_interval }
- * eval:  { interval, batches, sample_interval, sample_tokens, temperature, top_k }
- * checkpoint: { interval, keep }
- * </pre>
- * Every field but {@code model} has a default (nanoGPT's where it has one). {@code data.path} may
- * be left out and given on the command line.
+ * A training recipe, read from YAML with the sections {@code model} (a model config, read by
+ * {@code ModelConfigFiles}; vocab_size defaults to the tokenizer's), {@code data}, {@code train},
+ * {@code eval} and {@code checkpoint}, whose keys, types and defaults (nanoGPT's where it has one)
+ * are declared once in {@link TrainingSchema}. {@code data.path} may be left out and given on the
+ * command line.
  */
 public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, Checkpoint checkpoint) {
 
@@ -55,75 +50,68 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
 
     public static TrainingConfig fromTree(JsonNode root) {
         if (root == null || !root.isObject()) throw new IllegalArgumentException("training config must be a mapping with model, data, train, eval, checkpoint");
-        checkFields("", root, Set.of("model", "data", "train", "eval", "checkpoint"));
+        checkFields("", root, TrainingSchema.SECTIONS);
         if (!root.hasNonNull("model")) throw new IllegalArgumentException("training config: the 'model' section is missing");
-        JsonNode d = section(root, "data", Set.of("path", "val_fraction", "order"));
-        JsonNode t = section(root, "train", Set.of("batch_size", "seq_len", "grad_accum", "max_steps", "lr", "min_lr", "warmup_steps",
-                "schedule", "weight_decay", "beta1", "beta2", "eps", "grad_clip", "dropout", "seed", "on_nonfinite", "spike_factor",
-                "log_interval", "measure_gemm_ceiling"));
-        JsonNode e = section(root, "eval", Set.of("interval", "batches", "sample_interval", "sample_tokens", "temperature", "top_k"));
-        JsonNode c = section(root, "checkpoint", Set.of("interval", "keep"));
+        JsonNode d = section(root, "data"), t = section(root, "train"), e = section(root, "eval"), c = section(root, "checkpoint");
 
-        Data data = new Data(d.hasNonNull("path") ? text(d, "data.path", null) : null, real(d, "data.val_fraction", 0.1),
-                TokenWindowLoader.Order.valueOf(choice(d, "data.order", "random", "random", "sequential").toUpperCase()));
-        Train train = new Train(integer(t, "train.batch_size", 12), integer(t, "train.seq_len", 0), integer(t, "train.grad_accum", 1),
-                integer(t, "train.max_steps", 2000), real(t, "train.lr", 1e-3), real(t, "train.min_lr", 1e-4),
-                integer(t, "train.warmup_steps", 100), choice(t, "train.schedule", "cosine", "cosine", "linear", "constant"),
-                real(t, "train.weight_decay", 0.1), real(t, "train.beta1", 0.9), real(t, "train.beta2", 0.99), real(t, "train.eps", 1e-8),
-                real(t, "train.grad_clip", 1.0), real(t, "train.dropout", 0.0), (long) integral(t, "train.seed", 1337),
-                NonFinitePolicy.valueOf(choice(t, "train.on_nonfinite", "skip", "skip", "stop").toUpperCase()), real(t, "train.spike_factor", 2.0),
-                integer(t, "train.log_interval", 10), bool(t, "train.measure_gemm_ceiling", true));
-        Eval eval = new Eval(integer(e, "eval.interval", 250), integer(e, "eval.batches", 20), integer(e, "eval.sample_interval", 500),
-                integer(e, "eval.sample_tokens", 200), real(e, "eval.temperature", 0.8), integer(e, "eval.top_k", 200));
-        Checkpoint ckpt = new Checkpoint(integer(c, "checkpoint.interval", 500), integer(c, "checkpoint.keep", 3));
+        Data data = new Data(text(d, DATA_PATH), real(d, VAL_FRACTION), TokenWindowLoader.Order.valueOf(choice(d, ORDER).toUpperCase()));
+        Train train = new Train(integer(t, BATCH_SIZE), integer(t, SEQ_LEN), integer(t, GRAD_ACCUM), integer(t, MAX_STEPS),
+                real(t, LR), real(t, MIN_LR), integer(t, WARMUP_STEPS), choice(t, SCHEDULE), real(t, WEIGHT_DECAY),
+                real(t, BETA1), real(t, BETA2), real(t, EPS), real(t, GRAD_CLIP), real(t, DROPOUT), (long) integral(t, SEED),
+                NonFinitePolicy.valueOf(choice(t, ON_NONFINITE).toUpperCase()), real(t, SPIKE_FACTOR), integer(t, LOG_INTERVAL),
+                bool(t, MEASURE_GEMM_CEILING));
+        Eval eval = new Eval(integer(e, EVAL_INTERVAL), integer(e, EVAL_BATCHES), integer(e, SAMPLE_INTERVAL), integer(e, SAMPLE_TOKENS),
+                real(e, TEMPERATURE), integer(e, TOP_K));
+        Checkpoint ckpt = new Checkpoint(integer(c, CHECKPOINT_INTERVAL), integer(c, CHECKPOINT_KEEP));
         TrainingConfig config = new TrainingConfig(root.get("model"), data, train, eval, ckpt);
         config.validate();
         return config;
     }
 
-    // Typed fields: a value of the wrong type is an error naming the field, never a silent default.
+    // Typed fields: a value of the wrong type is an error naming the field, never a silent default;
+    // an absent one takes the key's declared default.
 
     /** The field's value, or null when it is absent or YAML null (the default applies). */
-    private static JsonNode given(JsonNode section, String field) {
-        JsonNode v = section.get(field.substring(field.lastIndexOf('.') + 1));
+    private static JsonNode given(JsonNode section, TrainingSchema.Key key) {
+        JsonNode v = section.get(key.name());
         return v == null || v.isNull() ? null : v;
     }
 
-    private static double real(JsonNode section, String field, double fallback) {
-        JsonNode v = given(section, field);
-        return v == null ? fallback : ModelConfigFiles.number(v, "training config: " + field);
+    private static double real(JsonNode section, TrainingSchema.Key key) {
+        JsonNode v = given(section, key);
+        return v == null ? ((Number) key.defaultValue()).doubleValue() : ModelConfigFiles.number(v, "training config: " + key.path());
     }
 
-    private static double integral(JsonNode section, String field, long fallback) {
-        JsonNode v = given(section, field);
-        if (v == null) return fallback;
-        double x = ModelConfigFiles.number(v, "training config: " + field);
-        if (x != Math.rint(x) || Math.abs(x) > 9e15) throw new IllegalArgumentException("training config: " + field + " must be a whole number, got " + v);
+    private static double integral(JsonNode section, TrainingSchema.Key key) {
+        JsonNode v = given(section, key);
+        if (v == null) return ((Number) key.defaultValue()).longValue();
+        double x = ModelConfigFiles.number(v, "training config: " + key.path());
+        if (x != Math.rint(x) || Math.abs(x) > 9e15) throw new IllegalArgumentException("training config: " + key.path() + " must be a whole number, got " + v);
         return x;
     }
 
-    private static int integer(JsonNode section, String field, int fallback) {
-        double x = integral(section, field, fallback);
-        if (Math.abs(x) > Integer.MAX_VALUE) throw new IllegalArgumentException("training config: " + field + " is too large, got " + (long) x);
+    private static int integer(JsonNode section, TrainingSchema.Key key) {
+        double x = integral(section, key);
+        if (Math.abs(x) > Integer.MAX_VALUE) throw new IllegalArgumentException("training config: " + key.path() + " is too large, got " + (long) x);
         return (int) x;
     }
 
-    private static boolean bool(JsonNode section, String field, boolean fallback) {
-        JsonNode v = given(section, field);
-        return v == null ? fallback : ModelConfigFiles.bool(v, "training config: " + field);
+    private static boolean bool(JsonNode section, TrainingSchema.Key key) {
+        JsonNode v = given(section, key);
+        return v == null ? (Boolean) key.defaultValue() : ModelConfigFiles.bool(v, "training config: " + key.path());
     }
 
-    private static String text(JsonNode section, String field, String fallback) {
-        JsonNode v = given(section, field);
-        if (v == null) return fallback;
-        if (!v.isValueNode() || v.isBoolean()) throw new IllegalArgumentException("training config: " + field + " must be a string, got " + v);
+    private static String text(JsonNode section, TrainingSchema.Key key) {
+        JsonNode v = given(section, key);
+        if (v == null) return (String) key.defaultValue();
+        if (!v.isValueNode() || v.isBoolean()) throw new IllegalArgumentException("training config: " + key.path() + " must be a string, got " + v);
         return v.asText();
     }
 
-    private static String choice(JsonNode section, String field, String fallback, String... allowed) {
-        String v = text(section, field, fallback);
-        for (String a : allowed) if (a.equalsIgnoreCase(v)) return a;
-        throw new IllegalArgumentException("training config: " + field + " must be one of " + String.join(", ", allowed) + ", got '" + v + "'");
+    private static String choice(JsonNode section, TrainingSchema.Key key) {
+        String v = text(section, key);
+        for (String a : key.choices()) if (a.equalsIgnoreCase(v)) return a;
+        throw new IllegalArgumentException("training config: " + key.path() + " must be one of " + String.join(", ", key.choices()) + ", got '" + v + "'");
     }
 
     /**
@@ -134,7 +122,7 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
     public static ObjectNode withOverrides(JsonNode root, List<String> overrides) {
         if (root == null || !root.isObject()) throw new IllegalArgumentException("training config must be a mapping with model, data, train, eval, checkpoint");
         ObjectNode tree = (ObjectNode) root.deepCopy();
-        Set<String> sections = Set.of("model", "data", "train", "eval", "checkpoint");
+        List<String> sections = TrainingSchema.SECTIONS;
         for (String o : overrides) {
             int eq = o.indexOf('=');
             String key = eq > 0 ? o.substring(0, eq) : "";
@@ -168,7 +156,8 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
         if (!(train.lr() > 0)) problems.add("train.lr must be positive, got " + train.lr());
         if (!(train.minLr() >= 0) || train.minLr() > train.lr()) problems.add("train.min_lr must be in [0, lr], got " + train.minLr());
         if (train.warmupSteps() < 0 || train.warmupSteps() > train.maxSteps()) problems.add("train.warmup_steps must be in [0, max_steps], got " + train.warmupSteps());
-        if (!Set.of("cosine", "linear", "constant").contains(train.schedule())) problems.add("train.schedule must be cosine, linear or constant, got " + train.schedule());
+        if (!(eval.temperature() >= 0) || Double.isInfinite(eval.temperature())) problems.add("eval.temperature must be ≥ 0 (0 = greedy), got " + eval.temperature());
+        if (eval.topK() < 0) problems.add("eval.top_k must be ≥ 0 (0 = all tokens), got " + eval.topK());
         if (!(train.dropout() >= 0 && train.dropout() < 1)) problems.add("train.dropout must be in [0, 1), got " + train.dropout());
         if (!(train.gradClip() >= 0)) problems.add("train.grad_clip must be ≥ 0 (0 = off), got " + train.gradClip());
         if (train.weightDecay() < 0) problems.add("train.weight_decay must be ≥ 0, got " + train.weightDecay());
@@ -180,15 +169,15 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
         if (!problems.isEmpty()) throw new IllegalArgumentException("training config: " + String.join("; ", problems));
     }
 
-    private static JsonNode section(JsonNode root, String name, Set<String> fields) {
+    private static JsonNode section(JsonNode root, String name) {
         JsonNode s = root.get(name);
         if (s == null || s.isNull()) return ModelConfigFiles.yaml().createObjectNode();
         if (!s.isObject()) throw new IllegalArgumentException("training config: '" + name + "' must be a mapping");
-        checkFields(name + ".", s, fields);
+        checkFields(name + ".", s, TrainingSchema.section(name).stream().map(TrainingSchema.Key::name).toList());
         return s;
     }
 
-    private static void checkFields(String prefix, JsonNode n, Set<String> known) {
+    private static void checkFields(String prefix, JsonNode n, List<String> known) {
         List<String> unknown = new ArrayList<>();
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String f = it.next();
@@ -202,20 +191,21 @@ public record TrainingConfig(JsonNode model, Data data, Train train, Eval eval, 
         ObjectNode root = ModelConfigFiles.yaml().createObjectNode();
         root.set("model", model.deepCopy());
         ObjectNode d = root.putObject("data");
-        if (data.path() != null) d.put("path", data.path());
-        d.put("val_fraction", data.valFraction());
-        d.put("order", data.order().name().toLowerCase());
+        if (data.path() != null) d.put(DATA_PATH.name(), data.path());
+        d.put(VAL_FRACTION.name(), data.valFraction());
+        d.put(ORDER.name(), data.order().name().toLowerCase());
         ObjectNode t = root.putObject("train");
-        t.put("batch_size", train.batchSize()).put("seq_len", train.seqLen()).put("grad_accum", train.gradAccum())
-                .put("max_steps", train.maxSteps()).put("lr", train.lr()).put("min_lr", train.minLr()).put("warmup_steps", train.warmupSteps())
-                .put("schedule", train.schedule()).put("weight_decay", train.weightDecay()).put("beta1", train.beta1()).put("beta2", train.beta2())
-                .put("eps", train.eps()).put("grad_clip", train.gradClip()).put("dropout", train.dropout()).put("seed", train.seed())
-                .put("on_nonfinite", train.onNonFinite().name().toLowerCase()).put("spike_factor", train.spikeFactor())
-                .put("log_interval", train.logInterval()).put("measure_gemm_ceiling", train.measureGemmCeiling());
+        t.put(BATCH_SIZE.name(), train.batchSize()).put(SEQ_LEN.name(), train.seqLen()).put(GRAD_ACCUM.name(), train.gradAccum())
+                .put(MAX_STEPS.name(), train.maxSteps()).put(LR.name(), train.lr()).put(MIN_LR.name(), train.minLr())
+                .put(WARMUP_STEPS.name(), train.warmupSteps()).put(SCHEDULE.name(), train.schedule()).put(WEIGHT_DECAY.name(), train.weightDecay())
+                .put(BETA1.name(), train.beta1()).put(BETA2.name(), train.beta2()).put(EPS.name(), train.eps())
+                .put(GRAD_CLIP.name(), train.gradClip()).put(DROPOUT.name(), train.dropout()).put(SEED.name(), train.seed())
+                .put(ON_NONFINITE.name(), train.onNonFinite().name().toLowerCase()).put(SPIKE_FACTOR.name(), train.spikeFactor())
+                .put(LOG_INTERVAL.name(), train.logInterval()).put(MEASURE_GEMM_CEILING.name(), train.measureGemmCeiling());
         ObjectNode e = root.putObject("eval");
-        e.put("interval", eval.interval()).put("batches", eval.batches()).put("sample_interval", eval.sampleInterval())
-                .put("sample_tokens", eval.sampleTokens()).put("temperature", eval.temperature()).put("top_k", eval.topK());
-        root.putObject("checkpoint").put("interval", checkpoint.interval()).put("keep", checkpoint.keep());
+        e.put(EVAL_INTERVAL.name(), eval.interval()).put(EVAL_BATCHES.name(), eval.batches()).put(SAMPLE_INTERVAL.name(), eval.sampleInterval())
+                .put(SAMPLE_TOKENS.name(), eval.sampleTokens()).put(TEMPERATURE.name(), eval.temperature()).put(TOP_K.name(), eval.topK());
+        root.putObject("checkpoint").put(CHECKPOINT_INTERVAL.name(), checkpoint.interval()).put(CHECKPOINT_KEEP.name(), checkpoint.keep());
         return root;
     }
 

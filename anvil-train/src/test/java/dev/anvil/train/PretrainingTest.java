@@ -27,7 +27,7 @@ class PretrainingTest {
         ((ObjectNode) recipe.get("eval")).put("interval", 30);
         Path run = dir.resolve("run");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
-        Pretraining.Summary s = new Pretraining(TrainingConfig.fromTree(recipe), run, false, new PrintStream(console, true)).run();
+        Trainer.Summary s = new Pretraining(TrainingConfig.fromTree(recipe), run, false, new PrintStream(console, true)).run();
 
         List<JsonNode> metrics = MetricsLog.read(run.resolve("metrics.jsonl"));
         List<JsonNode> evals = metrics.stream().filter(n -> n.get("type").asText().equals("eval")).toList();

@@ -27,7 +27,7 @@ class PretrainingValidationTest {
         ComputePool.setDefaultThreads(2);
     }
 
-    private static Pretraining.Summary run(ObjectNode recipe, Path runDir, boolean resume) throws IOException {
+    private static Trainer.Summary run(ObjectNode recipe, Path runDir, boolean resume) throws IOException {
         return new Pretraining(TrainingConfig.fromTree(recipe), runDir, resume, new PrintStream(new ByteArrayOutputStream())).run();
     }
 
@@ -127,7 +127,7 @@ class PretrainingValidationTest {
         ObjectNode stop = skip.deepCopy();
         ((ObjectNode) stop.get("train")).put("on_nonfinite", "stop");
         Path b = dir.resolve("stop");
-        assertThatThrownBy(() -> run(stop, b, false)).isInstanceOf(Pretraining.NonFiniteTrainingException.class).hasMessageContaining("non-finite");
+        assertThatThrownBy(() -> run(stop, b, false)).isInstanceOf(NonFiniteTrainingException.class).hasMessageContaining("non-finite");
         long firstBad = events.getFirst().get("step").asLong();
         try (var s = Files.list(b.resolve("checkpoints"))) {
             assertThat(s.map(p -> p.getFileName().toString()).toList()).allMatch(n -> Integer.parseInt(n.substring(5)) < firstBad);

@@ -3,14 +3,14 @@ package dev.anvil.cli.recipe;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.anvil.core.autograd.Tape;
 import dev.anvil.core.compute.ComputePool;
+import dev.anvil.eval.Perplexity;
+import dev.anvil.eval.PerplexityEvaluator;
 import dev.anvil.model.Transformer;
 import dev.anvil.train.TrainedModel;
 import dev.anvil.train.TrainingConfig;
 import dev.anvil.train.data.CorpusTokenizer;
 import dev.anvil.train.data.TokenShardReader;
-import dev.anvil.train.data.TokenWindowLoader;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,11 +19,12 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Scores the trained model on the held-out split: every window of {@code seq_len} tokens of the
- * val shards (or the first {@code eval.batches} batches), giving val loss (nats per token),
- * bits per byte (Σ loss / ln 2 / Σ UTF-8 bytes of the predicted tokens, comparable across
- * tokenizers) and perplexity (e^loss). The training run's periodic eval uses a subset; this is the
- * number of record.
+ * Scores the trained model on the held-out split with {@code anvil eval}'s
+ * {@link PerplexityEvaluator}: non-overlapping windows of {@code seq_len} tokens over all of the
+ * val shards (or the first {@code eval.batches} batches of {@code batch_size} windows), giving val
+ * loss (nats per token), bits per byte (Σ loss / ln 2 / Σ UTF-8 bytes of the predicted tokens,
+ * comparable across tokenizers) and perplexity (e^loss). The training run's periodic eval uses a
+ * subset; this is the number of record.
  */
 final class EvalStage implements Stage {
     private static final double FLOPS_PER_THREAD = 30e9;
@@ -61,40 +62,30 @@ final class EvalStage implements Stage {
         int T = Math.min(t.seqLen() == 0 ? m.config().contextLength() : t.seqLen(), m.config().contextLength());
         List<TokenShardReader> shards = new ArrayList<>();
         try {
-            long windows = 0;
+            long tokens = 0;
             for (Path p : CorpusTokenizer.shardFiles(ctx.dir("tokenize"), "val")) {
                 TokenShardReader r = new TokenShardReader(p);
                 shards.add(r);
-                windows += (r.tokenCount() - 1) / T;
+                tokens += r.tokenCount();
             }
-            if (windows == 0) throw new IllegalStateException("stage eval: the val split has fewer than " + (T + 1) + " tokens; raise tokenize.val_fraction");
-            int B = (int) Math.max(1, Math.min(t.batchSize(), windows));
-            long batches = windows / B;
-            if (ctx.recipe().eval().batches() > 0) batches = Math.min(batches, ctx.recipe().eval().batches());
-            TokenWindowLoader loader = new TokenWindowLoader(shards, B, T, TokenWindowLoader.Order.SEQUENTIAL, 0, m.config().vocabSize());
-            int[] in = new int[B * T], tg = new int[B * T];
-            Tape tape = new Tape();
-            tape.setGradEnabled(false);
-            double nats = 0;
-            long tokens = 0, bytes = 0;
-            for (long b = 0; b < batches; b++) {
-                loader.next(in, tg);
-                tape.reset();
-                nats += (double) net.loss(tape, in, tg, 0, B, T, 0f, 0).value().get(0) * B * T;
-                tokens += (long) B * T;
-                for (int x : tg) bytes += m.tokenizer().byteLength(x);
-                ctx.progress().update((b + 1.0) / batches, String.format(Locale.ROOT, "batch %d/%d loss %.3f", b + 1, batches, nats / tokens));
-            }
-            double loss = nats / tokens;
+            if (tokens < T + 1) throw new IllegalStateException("stage eval: the val split has fewer than " + (T + 1) + " tokens; raise tokenize.val_fraction");
+            // anvil eval's evaluator with the training windows: non-overlapping windows of seq_len, batch_size at a time,
+            // all of the split or the first eval.batches batches.
+            int B = t.batchSize();
+            long maxTokens = ctx.recipe().eval().batches() > 0 ? (long) ctx.recipe().eval().batches() * B * T : 0;
+            PerplexityEvaluator evaluator = new PerplexityEvaluator(net, PerplexityEvaluator.tokenBytes(m.tokenizer(), m.config().vocabSize()),
+                    new PerplexityEvaluator.Settings(T, T, B, maxTokens));
+            Perplexity total = evaluator.evaluate(shards, (done, of) ->
+                    ctx.progress().update((double) done / Math.max(1, of), String.format(Locale.ROOT, "%,d/%,d tokens", done, of))).total();
             ObjectNode s = JsonNodeFactory.instance.objectNode();
-            s.put("val_loss", loss);
-            s.put("val_bpb", nats / Math.log(2) / Math.max(1, bytes));
-            s.put("perplexity", Math.exp(loss));
-            s.put("tokens", tokens);
-            s.put("bytes", bytes);
+            s.put("val_loss", total.loss());
+            s.put("val_bpb", total.bitsPerByte());
+            s.put("perplexity", total.perplexity());
+            s.put("tokens", total.tokens());
+            s.put("bytes", total.bytes());
             s.put("checkpoint_step", m.step());
             ctx.log().printf(Locale.ROOT, "val loss %.4f, %.4f bits/byte, perplexity %.2f over %,d tokens (%,d bytes)%n",
-                    loss, s.get("val_bpb").asDouble(), Math.exp(loss), tokens, bytes);
+                    total.loss(), total.bitsPerByte(), total.perplexity(), total.tokens(), total.bytes());
             return new Result(s, List.of());
         } finally {
             for (TokenShardReader r : shards) r.close();

@@ -2,6 +2,7 @@ package dev.anvil.cli.recipe;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.anvil.train.TrainingSchema;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,25 +12,27 @@ import java.util.Map;
  * Every key a recipe may hold, its type and its default. The sections mirror the commands: the
  * options of {@code anvil data run} (a pipeline file's fields, with the input given as a built-in
  * corpus or paths), {@code anvil tokenizer train}, {@code anvil tokenize}, {@code anvil train}
- * (the training recipe's model / train / eval / checkpoint sections, flattened into {@code train}),
- * and the evaluation, sampling and export stages.
+ * (the training recipe's model / train / eval / checkpoint sections, flattened into {@code train},
+ * taken from TrainingSchema rather than listed here), and the evaluation, sampling and export stages.
  */
 final class RecipeSchema {
     private RecipeSchema() {}
 
-    enum Kind { SECTION, INT, NUMBER, STRING, BOOL, STRINGS, LIST }
+    /** MAPPING: a mapping whose keys its owner checks (the model config's, by ModelConfigFiles); ANY: a value inside one. */
+    enum Kind { SECTION, MAPPING, INT, NUMBER, STRING, BOOL, STRINGS, LIST, ANY }
 
     /** One key: its kind, the fields of a section, the allowed values of a string (empty = any), the default (null = none). */
     record Key(Kind kind, Map<String, Key> fields, List<String> choices, JsonNode dflt) {
         String describe() {
             return switch (kind) {
-                case SECTION -> "a mapping";
+                case SECTION, MAPPING -> "a mapping";
                 case INT -> "a whole number";
                 case NUMBER -> "a number";
                 case STRING -> choices.isEmpty() ? "a string" : "one of " + String.join(", ", choices);
                 case BOOL -> "true or false";
                 case STRINGS -> "a list of strings";
                 case LIST -> "a list";
+                case ANY -> "a value";
             };
         }
     }
@@ -46,16 +49,8 @@ final class RecipeSchema {
         return new Key(Kind.INT, Map.of(), List.of(), dflt == null ? null : N.numberNode(dflt));
     }
 
-    static Key integer() {
-        return integer(null);
-    }
-
     static Key number(Double dflt) {
         return new Key(Kind.NUMBER, Map.of(), List.of(), dflt == null ? null : N.numberNode(dflt));
-    }
-
-    static Key number() {
-        return number(null);
     }
 
     static Key string(String dflt, String... choices) {
@@ -76,21 +71,43 @@ final class RecipeSchema {
         return new Key(Kind.LIST, Map.of(), List.of(), null);
     }
 
-    /** The training keys: TrainingConfig's train section plus model, eval, checkpoint and the loader order; defaults are TrainingConfig's. */
-    static final Key TRAIN = section(
-            "config", string(null),
-            "model", section("family", string(null, "gpt2", "llama"), "depth", integer(), "vocab_size", integer(),
-                    "context_length", integer(), "n_layer", integer(), "n_head", integer(), "n_kv_head", integer(), "d_model", integer(),
-                    "d_ff", integer(), "rope_theta", number(), "norm_eps", number(), "tie_embeddings", bool(null), "bias", bool(null)),
-            "order", string(null, "random", "sequential"),
-            "batch_size", integer(), "seq_len", integer(), "grad_accum", integer(), "max_steps", integer(), "lr", number(),
-            "min_lr", number(), "warmup_steps", integer(), "schedule", string(null, "cosine", "linear", "constant"),
-            "weight_decay", number(), "beta1", number(), "beta2", number(), "eps", number(), "grad_clip", number(),
-            "dropout", number(), "seed", integer(), "on_nonfinite", string(null, "skip", "stop"), "spike_factor", number(),
-            "log_interval", integer(), "measure_gemm_ceiling", bool(null),
-            "eval", section("interval", integer(), "batches", integer(), "sample_interval", integer(), "sample_tokens", integer(),
-                    "temperature", number(), "top_k", integer()),
-            "checkpoint", section("interval", integer(), "keep", integer()));
+    /** A value under a {@link Kind#MAPPING}, e.g. {@code --set train.model.activation=gelu}: its owner checks it. */
+    static final Key ANY = new Key(Kind.ANY, Map.of(), List.of(), null);
+
+    /**
+     * The training keys, from TrainingSchema (the one declaration TrainingConfig reads too): the
+     * train section's keys, the loader's {@code order} (data.order there; data.path and
+     * val_fraction come from the tokenize stage), the {@code eval} and {@code checkpoint}
+     * sections, {@code model} (checked by ModelConfigFiles, the one list of model keys) and
+     * {@code config}, a training config file the keys here override. The defaults are left to
+     * TrainingConfig: filled in here they would override the values of a {@code config} file.
+     */
+    static final Key TRAIN = trainSection();
+
+    private static Key trainSection() {
+        Map<String, Key> fields = new LinkedHashMap<>();
+        fields.put("config", string(null));
+        fields.put("model", new Key(Kind.MAPPING, Map.of(), List.of(), null));
+        fields.put(TrainingSchema.ORDER.name(), of(TrainingSchema.ORDER));
+        for (TrainingSchema.Key k : TrainingSchema.section("train")) fields.put(k.name(), of(k));
+        for (String section : List.of("eval", "checkpoint")) {
+            Map<String, Key> keys = new LinkedHashMap<>();
+            for (TrainingSchema.Key k : TrainingSchema.section(section)) keys.put(k.name(), of(k));
+            fields.put(section, new Key(Kind.SECTION, keys, List.of(), null));
+        }
+        return new Key(Kind.SECTION, fields, List.of(), null);
+    }
+
+    /** A training key as a recipe key, without its default (see {@link #TRAIN}). */
+    private static Key of(TrainingSchema.Key k) {
+        Kind kind = switch (k.type()) {
+            case INT -> Kind.INT;
+            case NUMBER -> Kind.NUMBER;
+            case STRING -> Kind.STRING;
+            case BOOL -> Kind.BOOL;
+        };
+        return new Key(kind, Map.of(), k.choices(), null);
+    }
 
     static final Key RECIPE = section(
             "name", string(null),

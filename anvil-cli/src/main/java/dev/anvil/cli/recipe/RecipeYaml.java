@@ -183,7 +183,7 @@ public final class RecipeYaml {
         ObjectNode node = tree;
         for (int i = 0; i < parts.length; i++) {
             String prefix = String.join(".", java.util.Arrays.copyOf(parts, i));
-            RecipeSchema.Key child = key.fields().get(parts[i]);
+            RecipeSchema.Key child = key.kind() == RecipeSchema.Kind.MAPPING ? RecipeSchema.ANY : key.fields().get(parts[i]);
             if (child == null) {
                 throw new RecipeException("--set " + override, path, 0, "unknown key" + (i == 0 ? "" : " '" + parts[i] + "' in " + prefix)
                         + " (known there: " + String.join(", ", key.fields().keySet()) + ")");
@@ -198,7 +198,7 @@ public final class RecipeYaml {
                 if (value == null || value.isMissingNode()) value = TextNode.valueOf(text);
                 node.set(parts[i], value);
             } else {
-                if (child.kind() != RecipeSchema.Kind.SECTION) throw new RecipeException("--set " + override, path, 0, prefix.isEmpty() ? parts[i] : prefix + "." + parts[i] + " is not a section");
+                if (child.kind() != RecipeSchema.Kind.SECTION && child.kind() != RecipeSchema.Kind.MAPPING) throw new RecipeException("--set " + override, path, 0, prefix.isEmpty() ? parts[i] : prefix + "." + parts[i] + " is not a section");
                 JsonNode next = node.get(parts[i]);
                 if (next != null && !next.isNull() && !next.isObject()) break; // the type check reports it
                 node = next instanceof ObjectNode o ? o : node.putObject(parts[i]);
@@ -234,6 +234,13 @@ public final class RecipeYaml {
             case SECTION -> {
                 if (!v.isObject()) throw at.error(p, "expected " + key.describe() + ", got " + show(v));
                 validate((ObjectNode) v, key, p, at);
+                return v;
+            }
+            case MAPPING -> { // its keys are checked by its owner (the model config's by ModelConfigFiles, once the train section is assembled)
+                if (!v.isObject()) throw at.error(p, "expected " + key.describe() + ", got " + show(v));
+                return v;
+            }
+            case ANY -> {
                 return v;
             }
             case INT -> {

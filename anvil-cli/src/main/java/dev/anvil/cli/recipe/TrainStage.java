@@ -6,16 +6,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anvil.core.compute.ComputePool;
 import dev.anvil.model.ModelConfig;
 import dev.anvil.model.ModelConfigFiles;
+import dev.anvil.train.Evaluation;
 import dev.anvil.train.Pretraining;
 import dev.anvil.train.RunCheckpoints;
+import dev.anvil.train.Trainer;
 import dev.anvil.train.TrainingConfig;
+import dev.anvil.train.TrainingListener;
 
-import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code anvil train} on the token shards, with {@code train/} as the run directory (checkpoints,
@@ -25,8 +25,6 @@ import java.util.regex.Pattern;
 final class TrainStage implements Stage {
     /** Training FLOP/s per compute thread assumed before any step ran: a quickstart-sized Llama measured ~80 GFLOP/s on the 2-core dev machine (bench train); the run then calibrates. */
     private static final double FLOPS_PER_THREAD = 30e9;
-    private static final Pattern STEP_LINE = Pattern.compile("^step\\s+(\\d+)/(\\d+) \\| loss ([0-9.]+|NaN|Infinity)");
-    private static final Pattern VAL_LINE = Pattern.compile("^step\\s+(\\d+) \\| val loss ([0-9.]+)");
 
     @Override
     public String name() {
@@ -61,18 +59,7 @@ final class TrainStage implements Stage {
         Path dir = ctx.dir();
         TrainingConfig config = ctx.recipe().training().withDataPath(ctx.dir("tokenize").toString());
         boolean resume = !new RunCheckpoints(dir).complete().isEmpty();
-        String[] lastVal = {""};
-        PrintStream console = LineTap.printStream(ctx.log(), line -> {
-            Matcher v = VAL_LINE.matcher(line);
-            if (v.find()) lastVal[0] = " val " + v.group(2);
-            Matcher m = STEP_LINE.matcher(line);
-            if (m.find()) {
-                long step = Long.parseLong(m.group(1)), of = Long.parseLong(m.group(2));
-                ctx.progress().update((double) step / of, "step " + step + "/" + of + " loss " + m.group(3) + lastVal[0]);
-            }
-        });
-        Pretraining.Summary sm = new Pretraining(config, dir, resume, console).run();
-        console.flush();
+        Trainer.Summary sm = new Pretraining(config, dir, resume, ctx.log()).listener(new ProgressListener(ctx.progress())).run();
         ObjectNode s = JsonNodeFactory.instance.objectNode();
         s.put("steps", sm.steps());
         s.put("train_loss", sm.lastTrainLoss());
@@ -86,5 +73,25 @@ final class TrainStage implements Stage {
         s.put("checkpoint", ctx.runDir().relativize(last.toAbsolutePath()).toString());
         ctx.log().printf(Locale.ROOT, "done: %d steps, val loss %.4f%n", sm.steps(), sm.lastValLoss());
         return new Result(s, List.of("train/metrics.jsonl", "train/tokenizer", ctx.runDir().relativize(last.toAbsolutePath()).toString()));
+    }
+
+    /** The stage's progress bar, driven by the trainer's steps: fraction of train.max_steps, the loss and the last val loss. */
+    private static final class ProgressListener implements TrainingListener {
+        private final RunProgress progress;
+        private String lastVal = "";
+
+        ProgressListener(RunProgress progress) {
+            this.progress = progress;
+        }
+
+        @Override
+        public void onEvaluation(long step, Evaluation.Result result) {
+            lastVal = String.format(Locale.ROOT, " val %.4f", result.loss());
+        }
+
+        @Override
+        public void onStep(Step s) {
+            progress.update((double) s.step() / s.maxSteps(), String.format(Locale.ROOT, "step %d/%d loss %.4f%s", s.step(), s.maxSteps(), s.loss(), lastVal));
+        }
     }
 }

@@ -75,14 +75,24 @@ class RecipeYamlTest {
 
     @Test
     void wrongTypeIsNamedWithItsLine() {
+        // model keys are ModelConfigFiles' to check (the one list of them): located at the model section, named in the message
         assertThatThrownBy(() -> parse(SMALL.replace("n_layer: 2", "n_layer: two")))
-                .hasMessage("small.yaml:10: train.model.n_layer: expected a whole number, got 'two'");
+                .hasMessage("small.yaml:8: train.model: model config: 'n_layer' must be an integer, got \"two\"");
         assertThatThrownBy(() -> parse(SMALL.replace("vocab_size: 512", "vocab_size: [512]")))
                 .hasMessage("small.yaml:6: tokenizer.vocab_size: expected a whole number, got a list");
         assertThatThrownBy(() -> parse(SMALL.replace("family: llama", "family: mamba")))
-                .hasMessage("small.yaml:9: train.model.family: expected one of gpt2, llama, got 'mamba'");
+                .hasMessageStartingWith("small.yaml:8: train.model: ").hasMessageContaining("mamba");
         assertThatThrownBy(() -> parse(SMALL + "export: {format: onnx}\n"))
                 .hasMessageStartingWith("small.yaml:17: export.format: expected one of none, gguf, hf");
+    }
+
+    @Test
+    void everyModelKeyIsAccepted() {
+        Recipe r = parse(SMALL.replace("family: llama", "family: gpt2").replace("  context_length: 64", "  context_length: 64\n    activation: gelu"),
+                "train.model.norm_eps=1e-6");
+        assertThat(r.training().model().get("activation").asText()).isEqualTo("gelu");
+        assertThat(r.training().model().get("norm_eps").asDouble()).isEqualTo(1e-6);
+        assertThatThrownBy(() -> parse(SMALL, "train.model.n_layers=3")).hasMessageContaining("unknown field(s) [n_layers]");
     }
 
     @Test
