@@ -6,7 +6,7 @@ import dev.anvil.model.gguf.Gguf;
 import dev.anvil.model.inference.Generator;
 import dev.anvil.model.sampling.GenerationConfig;
 import dev.anvil.model.sampling.SamplingParams;
-import dev.anvil.train.TrainedModel;
+import dev.anvil.model.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -59,7 +59,7 @@ public final class ChatCommand implements Callable<Integer> {
         m.tokenizer().specialTokenId(chat.endOfTurn()).ifPresent(stopTokens::add);
         m.tokenizer().documentSeparator().ifPresent(stopTokens::add);
         long s = seed != null ? seed : System.nanoTime();
-        Generator generator = new Generator(GenerateCommand.session(model, m), m.tokenizer()::decode,
+        Generator generator = new Generator(GenerateCommand.session(m), m.tokenizer()::decode,
                 Math.min(m.tokenizer().vocabSize(), m.config().vocabSize()));
         // Ctrl-C while an answer streams stops that answer; at the prompt it quits as usual.
         boolean[] generating = {false};

@@ -16,7 +16,7 @@ import dev.anvil.model.gguf.TransformerGguf;
 import dev.anvil.model.inference.BatchedEngine;
 import dev.anvil.model.inference.DecodeTiming;
 import dev.anvil.model.inference.KvBlockPool;
-import dev.anvil.train.TrainedModel;
+import dev.anvil.model.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

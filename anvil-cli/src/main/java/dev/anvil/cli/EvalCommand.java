@@ -7,7 +7,7 @@ import dev.anvil.eval.Perplexity;
 import dev.anvil.eval.PerplexityEvaluator;
 import dev.anvil.eval.TokenSequence;
 import dev.anvil.model.Transformer;
-import dev.anvil.train.TrainedModel;
+import dev.anvil.model.TrainedModel;
 import dev.anvil.train.data.CorpusTokenizer;
 import dev.anvil.train.data.TokenShardReader;
 import picocli.CommandLine.Command;

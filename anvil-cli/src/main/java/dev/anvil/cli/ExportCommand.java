@@ -4,7 +4,7 @@ import dev.anvil.model.chat.ChatTemplate;
 import dev.anvil.model.gguf.TransformerGguf;
 import dev.anvil.model.hf.HuggingFaceDirectory;
 import dev.anvil.tokenizer.BpeTokenizer;
-import dev.anvil.train.TrainedModel;
+import dev.anvil.model.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

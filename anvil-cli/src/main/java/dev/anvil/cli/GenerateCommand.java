@@ -4,7 +4,7 @@ import dev.anvil.model.inference.Generator;
 import dev.anvil.model.inference.InferenceSession;
 import dev.anvil.model.sampling.GenerationConfig;
 import dev.anvil.model.sampling.SamplingParams;
-import dev.anvil.train.TrainedModel;
+import dev.anvil.model.TrainedModel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -97,7 +97,7 @@ public final class GenerateCommand implements Callable<Integer> {
         boolean stream = !Output.json();
         PrintStream sink = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         if (echo && stream) sink.print(prompt);
-        Generator generator = new Generator(session(model, m), m.tokenizer()::decode,
+        Generator generator = new Generator(session(m), m.tokenizer()::decode,
                 Math.min(m.tokenizer().vocabSize(), m.config().vocabSize()));
         Generator.Result r = generator.generate(ids, config, (token, text) -> {
             if (!stream) return;
@@ -126,18 +126,11 @@ public final class GenerateCommand implements Callable<Integer> {
     }
 
     /**
-     * The inference session for a loaded model: a GGUF file stored as Q4_0 (general.file_type 2)
-     * decodes with Q4_0 matrix-vector products, as llama.cpp does with it — its weights read back as
-     * Q4_0 values, so quantizing them again gives the file's blocks and prefill (float GEMM over
-     * those values) computes the same function; everything else decodes in float32.
+     * The inference session for a loaded model, over its weights in their stored dtypes: a Q4_0
+     * GGUF runs its Q4_0 (and Q6_K) matrices in place, every product dequantizing inside the kernel.
      */
-    static InferenceSession session(Path model, TrainedModel m) throws java.io.IOException {
-        boolean q4 = false;
-        if (Files.isRegularFile(model) && model.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".gguf")) {
-            try (dev.anvil.model.gguf.Gguf.Reader r = new dev.anvil.model.gguf.Gguf.Reader(model)) {
-                q4 = r.metadata().containsKey("general.file_type") && r.metadata().get("general.file_type").asLong() == 2;
-            }
-        }
-        return new InferenceSession(m.config(), m.parameters(), m.config().contextLength(), Math.min(m.config().contextLength(), 256), q4);
+    static InferenceSession session(TrainedModel m) {
+        if (!m.heads().lm()) throw new UsageException(m.checkpoint() + " has no LM head (it holds " + m.heads().describe() + "); generation needs one");
+        return new InferenceSession(m.weights(), m.config().contextLength(), Math.min(m.config().contextLength(), 256));
     }
 }

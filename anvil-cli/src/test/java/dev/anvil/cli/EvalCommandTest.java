@@ -7,7 +7,7 @@ import dev.anvil.eval.PerplexityEvaluator;
 import dev.anvil.eval.TokenSequence;
 import dev.anvil.model.ModelConfig;
 import dev.anvil.model.Transformer;
-import dev.anvil.train.TrainedModel;
+import dev.anvil.model.TrainedModel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anvil.model.TextTokenizer;
-import dev.anvil.train.TrainedModel;
+import dev.anvil.model.TrainedModel;
 import dev.anvil.train.data.CorpusTokenizer;
 import dev.anvil.train.data.TokenShardReader;
 import java.io.IOException;

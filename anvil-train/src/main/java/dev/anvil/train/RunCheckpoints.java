@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +34,7 @@ import java.util.stream.Stream;
  */
 public final class RunCheckpoints {
 
-    public static final String STATE_FILE = "state.json";
+    public static final String STATE_FILE = dev.anvil.model.TrainedModel.STATE_FILE;
     private static final String PREFIX = "step_";
 
     private final Path dir;
@@ -92,11 +91,7 @@ public final class RunCheckpoints {
 
     /** Complete checkpoints, oldest first. */
     public List<Path> complete() throws IOException {
-        if (!Files.isDirectory(dir)) return List.of();
-        try (Stream<Path> s = Files.list(dir)) {
-            return new ArrayList<>(s.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isRegularFile(p.resolve(STATE_FILE)))
-                    .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList());
-        }
+        return dev.anvil.model.TrainedModel.completeCheckpoints(dir);
     }
 
     public Optional<Saved> latest() throws IOException {

@@ -7,7 +7,7 @@ import dev.anvil.model.gguf.Gguf;
 import dev.anvil.model.gguf.TransformerGguf;
 import dev.anvil.model.hf.HuggingFaceDirectory;
 import dev.anvil.tokenizer.BpeTokenizer;
-import dev.anvil.train.TrainedModel;
+import dev.anvil.model.TrainedModel;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -8,7 +8,7 @@ import dev.anvil.model.inference.Generator;
 import dev.anvil.model.inference.InferenceSession;
 import dev.anvil.model.sampling.GenerationConfig;
 import dev.anvil.model.sampling.SamplingParams;
-import dev.anvil.train.TrainedModel;
+import dev.anvil.model.TrainedModel;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
