@@ -167,6 +167,7 @@ public final class BpeTokenizer {
     /** {@link #encodeOrdinaryParallel(byte[], int)} with parts of about {@code partBytes} (tests force tiny parts). */
     int[] encodeOrdinaryParallel(byte[] utf8, int threads, int partBytes) {
         if (threads <= 1 || !SafeCuts.supports(preTokenizer)) return encodeOrdinary(utf8);
+        if (partBytes < 1) throw new IllegalArgumentException("parts must be at least 1 byte, got " + partBytes);
         List<int[]> parts = new ArrayList<>();
         for (int from = 0; from < utf8.length; ) {
             int to = SafeCuts.next(utf8, Math.min(utf8.length, from + partBytes) - 1, utf8.length);
