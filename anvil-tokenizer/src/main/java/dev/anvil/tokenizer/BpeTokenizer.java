@@ -4,7 +4,7 @@ import dev.anvil.tokenizer.bpe.BytePairMerger;
 import dev.anvil.tokenizer.bpe.TokenBuffer;
 import dev.anvil.tokenizer.bpe.TokenTable;
 import dev.anvil.tokenizer.pretokenize.PreTokenizer;
-import dev.anvil.tokenizer.pretokenize.SplitPattern;
+import dev.anvil.tokenizer.pretokenize.SafeCuts;
 import dev.anvil.tokenizer.pretokenize.Utf8;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -148,27 +148,37 @@ public final class BpeTokenizer {
         return List.of(result);
     }
 
+    /** Below this size a text is encoded on the calling thread: handing it to the pool would cost more than it saves. */
+    private static final int MIN_PARALLEL_BYTES = 1 << 16;
+    /** The smallest part of a text encoded in parallel: big enough that a part's scheduling cost is noise. */
+    private static final int MIN_PART_BYTES = 1 << 14;
+
     /**
      * Encodes one large text on {@code threads} threads, identically to {@link #encodeOrdinary(byte[])}: the text
-     * is cut at places where every built-in pattern starts a new piece (a newline followed by an ASCII letter),
-     * the parts are encoded concurrently and joined. With a custom pattern it runs on one thread.
+     * is cut only at {@link SafeCuts} (after a letter, before a character that cannot continue a piece holding it),
+     * where pre-tokenizing the parts gives the pieces of the whole; the parts are encoded concurrently and joined.
+     * With a pattern the cut rule is not argued for (a custom regex) it runs on one thread.
      */
     public int[] encodeOrdinaryParallel(byte[] utf8, int threads) {
-        if (threads <= 1 || utf8.length < (1 << 16) || SplitPattern.ofRegex(preTokenizer.pattern()) == null)
-            return encodeOrdinary(utf8);
-        List<int[]> cuts = new ArrayList<>();
-        int parts = threads * 8;
-        int target = Math.max(1 << 14, utf8.length / parts);
-        int from = 0;
-        while (from < utf8.length) {
-            int to = safeCut(utf8, Math.min(utf8.length, from + target));
-            cuts.add(new int[] {from, to});
+        if (utf8.length < MIN_PARALLEL_BYTES) return encodeOrdinary(utf8);
+        return encodeOrdinaryParallel(utf8, threads, Math.max(MIN_PART_BYTES, utf8.length / (threads * 8)));
+    }
+
+    /** {@link #encodeOrdinaryParallel(byte[], int)} with parts of about {@code partBytes} (tests force tiny parts). */
+    int[] encodeOrdinaryParallel(byte[] utf8, int threads, int partBytes) {
+        if (threads <= 1 || !SafeCuts.supports(preTokenizer)) return encodeOrdinary(utf8);
+        if (partBytes < 1) throw new IllegalArgumentException("parts must be at least 1 byte, got " + partBytes);
+        List<int[]> parts = new ArrayList<>();
+        for (int from = 0; from < utf8.length; ) {
+            int to = SafeCuts.next(utf8, Math.min(utf8.length, from + partBytes) - 1, utf8.length);
+            parts.add(new int[] {from, to});
             from = to;
         }
-        int[][] ids = new int[cuts.size()][];
-        runParallel(cuts.size(), threads, i -> {
-            TokenBuffer out = new TokenBuffer((cuts.get(i)[1] - cuts.get(i)[0]) / 3 + 16);
-            encodeOrdinary(utf8, cuts.get(i)[0], cuts.get(i)[1], out);
+        int[][] ids = new int[parts.size()][];
+        runParallel(parts.size(), threads, i -> {
+            int from = parts.get(i)[0], to = parts.get(i)[1];
+            TokenBuffer out = new TokenBuffer((to - from) / 3 + 16);
+            encodeOrdinary(utf8, from, to, out);
             ids[i] = out.toArray();
         });
         int total = 0;
@@ -177,15 +187,6 @@ public final class BpeTokenizer {
         int at = 0;
         for (int[] a : ids) { System.arraycopy(a, 0, all, at, a.length); at += a.length; }
         return all;
-    }
-
-    /** The first position ≥ pos just after a '\n' that is followed by an ASCII letter (or the end). */
-    private static int safeCut(byte[] s, int pos) {
-        for (int i = Math.max(pos, 1); i < s.length; i++) {
-            int c = s[i] | 0x20;
-            if (s[i - 1] == '\n' && c >= 'a' && c <= 'z') return i;
-        }
-        return s.length;
     }
 
     private ExecutorService pool;

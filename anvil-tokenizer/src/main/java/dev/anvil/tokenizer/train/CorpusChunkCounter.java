@@ -3,6 +3,7 @@ package dev.anvil.tokenizer.train;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.anvil.tokenizer.pretokenize.PreTokenizer;
+import dev.anvil.tokenizer.pretokenize.SafeCuts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,21 +26,24 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Streams a corpus through the pre-tokenizer on a dedicated pool of worker threads and counts the
- * distinct chunks. The reader hands out blocks of a few MB cut where every built-in pattern starts a new
- * piece (a newline followed by an ASCII letter or digit), so the counts equal those of pre-tokenizing each
- * document whole; each worker counts into its own table and the tables are summed at the end. At most
- * two blocks per thread are in flight, so memory is bounded by the distinct chunks, not the corpus size.
+ * distinct chunks. The reader hands out blocks of a few MB cut at {@link SafeCuts} (after a letter, before a
+ * character that cannot continue a piece holding it), where the built-in patterns give the pieces of the whole,
+ * so the counts equal those of pre-tokenizing each document whole; each worker counts into its own table and the
+ * tables are summed at the end. At most two blocks per thread are in flight, so memory is bounded by the
+ * distinct chunks, not the corpus size. A custom regex has no argued cut, so its blocks are cut at blank lines
+ * (where plain text's documents end); the cuts depend on the text only, never on the thread count.
  *
  * <p>Documents: a {@code .jsonl} line's {@code "text"}, or in plain text the stretches separated by a blank
  * line. With a document cap only the first {@code cap} bytes of each document are counted (as nanochat's
  * tokenizer training caps documents), which keeps one huge document from dominating the statistics.
  */
 public final class CorpusChunkCounter implements AutoCloseable {
-    private static final int BLOCK_BYTES = 4 << 20;
+    private static final int DEFAULT_BLOCK_BYTES = 4 << 20;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final PreTokenizer preTokenizer;
     private final int documentCapBytes;
+    private final int blockBytes;
     private final ExecutorService pool;
     private final Semaphore inFlight;
     private final List<Future<?>> pending = new ArrayList<>();
@@ -49,6 +53,13 @@ public final class CorpusChunkCounter implements AutoCloseable {
 
     /** @param documentCapBytes 0 for no cap */
     public CorpusChunkCounter(PreTokenizer preTokenizer, int threads, int documentCapBytes) {
+        this(preTokenizer, threads, documentCapBytes, DEFAULT_BLOCK_BYTES);
+    }
+
+    /** @param blockBytes the size of the blocks handed to the workers (tests use tiny blocks to cut often) */
+    CorpusChunkCounter(PreTokenizer preTokenizer, int threads, int documentCapBytes, int blockBytes) {
+        if (blockBytes < 16) throw new IllegalArgumentException("blocks must be at least 16 bytes, got " + blockBytes);
+        this.blockBytes = blockBytes;
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1, got " + threads);
         if (documentCapBytes < 0) throw new IllegalArgumentException("document cap must be ≥ 0, got " + documentCapBytes);
         this.preTokenizer = preTokenizer;
@@ -79,7 +90,7 @@ public final class CorpusChunkCounter implements AutoCloseable {
 
     /** Counts plain UTF-8 text from a stream. */
     public void addPlainText(InputStream in) throws IOException {
-        byte[] buf = new byte[BLOCK_BYTES];
+        byte[] buf = new byte[blockBytes];
         int filled = 0;
         while (true) {
             int r = in.readNBytes(buf, filled, buf.length - filled);
@@ -89,7 +100,7 @@ public final class CorpusChunkCounter implements AutoCloseable {
                 if (filled > 0) submit(Arrays.copyOf(buf, filled), filled);
                 return;
             }
-            int cut = lastSafeCut(buf, filled);
+            int cut = lastCut(buf, filled);
             if (cut <= 0) { // no safe place in the whole buffer: grow it (up to 256 MB), then cut at a character boundary
                 if (buf.length < (256 << 20)) {
                     buf = Arrays.copyOf(buf, buf.length * 2);
@@ -130,7 +141,7 @@ public final class CorpusChunkCounter implements AutoCloseable {
             byte[] doc = text.asText().getBytes(StandardCharsets.UTF_8);
             batch.add(doc);
             batchBytes += doc.length;
-            if (batchBytes >= BLOCK_BYTES) {
+            if (batchBytes >= blockBytes) {
                 submitDocuments(batch);
                 batch = new ArrayList<>();
                 batchBytes = 0;
@@ -227,27 +238,35 @@ public final class CorpusChunkCounter implements AutoCloseable {
         pool.shutdownNow();
     }
 
-    /** The last position p in (0, n) with buf[p-1] = '\n' and buf[p] an ASCII letter or digit, preferring a blank line; or 0. */
-    static int lastSafeCut(byte[] buf, int n) {
-        int any = 0;
-        for (int p = n - 1; p > 0; p--) {
-            if (buf[p - 1] == '\n' && isAsciiAlnum(buf[p])) {
-                if (p >= 2 && buf[p - 2] == '\n') return p;
-                if (any == 0) any = p;
-                if (n - p > n / 2) return any; // no blank line in the second half: settle for any safe cut
-            }
-        }
-        return any;
+    /**
+     * Where to end a block read into buf[0, n) whose text goes on, or ≤ 0 for nowhere: with a document cap at the
+     * last document start (so each block holds whole documents and the cap applies to each); else at the last safe
+     * cut of the pattern; with neither, at the last document start.
+     */
+    private int lastCut(byte[] buf, int n) {
+        int cut = documentCapBytes > 0 || !SafeCuts.supports(preTokenizer) ? lastParagraphStart(buf, n) : -1;
+        if (cut <= 0 && SafeCuts.supports(preTokenizer)) cut = SafeCuts.last(buf, 0, n);
+        return cut;
+    }
+
+    /** The last start of a blank-line-separated document in (0, n) (see {@link #paragraphStarts}), or 0. */
+    static int lastParagraphStart(byte[] buf, int n) {
+        for (int p = n - 1; p >= 2; p--) if (isParagraphStart(buf, p)) return p;
+        return 0;
     }
 
     /** Starts of the blank-line-separated documents of block[0, n), plus n. */
     static int[] paragraphStarts(byte[] block, int n) {
         List<Integer> starts = new ArrayList<>();
         starts.add(0);
-        for (int p = 2; p < n; p++)
-            if (block[p - 1] == '\n' && block[p - 2] == '\n' && isAsciiAlnum(block[p])) starts.add(p);
+        for (int p = 2; p < n; p++) if (isParagraphStart(block, p)) starts.add(p);
         starts.add(n);
         return starts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** A blank line ends at p and an ASCII letter or digit starts a new document there. */
+    private static boolean isParagraphStart(byte[] s, int p) {
+        return s[p - 1] == '\n' && s[p - 2] == '\n' && isAsciiAlnum(s[p]);
     }
 
     private static boolean isAsciiAlnum(byte b) {

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.anvil.core.compute.ComputePool;
 import dev.anvil.model.TextTokenizer;
+import dev.anvil.tokenizer.BpeTokenizer;
+import dev.anvil.tokenizer.pretokenize.Utf8;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -31,13 +33,16 @@ import java.util.zip.GZIPInputStream;
  * document). The held-out split is by position: the last {@code valFraction} of all characters, in
  * input order, goes to validation (a document straddling the cut is split there), which for one
  * text file is exactly nanoGPT's "first 90% train, last 10% val". Documents are encoded in
- * parallel in batches; shards are written in input order, so the output does not depend on the
- * thread count.
+ * parallel in batches, a long one on all threads in parts cut where the ids cannot change
+ * ({@link BpeTokenizer#encodeOrdinaryParallel}); shards are written in input order, so the output
+ * does not depend on the thread count.
  */
 public final class CorpusTokenizer {
 
     public static final String META_FILE = "shards.json";
     private static final int BATCH_CHARS = 8 << 20;
+    /** From this length on a document is encoded on all threads at once rather than on one beside others. */
+    private static final int PARTED_DOCUMENT_CHARS = 1 << 18;
 
     private final TextTokenizer tokenizer;
     private final double valFraction;
@@ -119,8 +124,17 @@ public final class CorpusTokenizer {
 
     private void encodeAndWrite(List<String> docs, ShardSequence out) throws IOException {
         if (docs.isEmpty()) return;
+        ComputePool pool = ComputePool.shared();
         int[][] encoded = new int[docs.size()][];
-        ComputePool.shared().run(docs.size(), i -> encoded[i] = tokenizer.encode(docs.get(i)));
+        BpeTokenizer bpe = tokenizer.bpe().orElse(null);
+        List<Integer> shortDocs = new ArrayList<>();
+        for (int i = 0; i < docs.size(); i++) {
+            // A long document (one big .txt file) on all threads: the parallel encoder cuts it only where the ids
+            // cannot change, so this equals encoding it whole on one thread.
+            if (bpe != null && docs.get(i).length() >= PARTED_DOCUMENT_CHARS) encoded[i] = bpe.encodeOrdinaryParallel(Utf8.encode(docs.get(i)), pool.threads());
+            else shortDocs.add(i);
+        }
+        pool.run(shortDocs.size(), k -> encoded[shortDocs.get(k)] = tokenizer.encode(docs.get(shortDocs.get(k))));
         OptionalInt separator = tokenizer.documentSeparator();
         for (int[] ids : encoded) {
             if (separator.isPresent()) out.write(new int[] {separator.getAsInt()});

@@ -67,6 +67,57 @@ class CorpusTokenizerTest {
         assertThat(java.util.Arrays.stream(train).filter(t -> t == 50256).count()).isBetween(235L, 241L);
     }
 
+    /**
+     * {@code anvil tokenize} on a real corpus: the shards of Shakespeare with GPT-2's encoding are byte-identical on one
+     * and two threads (the long train part goes through the parallel encoder) and hold tiktoken's (jtokkit's) ids.
+     */
+    @Test
+    void shakespeareShardsAreTheSameOnOneAndTwoThreadsAndAreTiktokens(@TempDir Path dir) throws IOException {
+        Path shakespeare = sharedData().resolve("tinyshakespeare.txt");
+        Path tokDir = dir.resolve("gpt2");
+        TokenizerFiles.save(Encodings.get("r50k_base"), tokDir);
+        TextTokenizer gpt2 = TextTokenizer.load(tokDir);
+        java.util.Map<Integer, java.util.Map<String, byte[]>> outputs = new java.util.TreeMap<>();
+        for (int threads : new int[] {1, 2}) {
+            ComputePool.setDefaultThreads(threads);
+            Path out = dir.resolve("threads-" + threads);
+            new CorpusTokenizer(gpt2, 0.1, 200_000).run(List.of(shakespeare), out, f -> {});
+            java.util.Map<String, byte[]> files = new java.util.TreeMap<>();
+            for (String split : List.of("train", "val"))
+                for (Path shard : CorpusTokenizer.shardFiles(out, split)) files.put(shard.getFileName().toString(), Files.readAllBytes(shard));
+            outputs.put(threads, files);
+        }
+        assertThat(outputs.get(1).keySet()).contains("train_000000.bin", "train_000001.bin", "val_000000.bin");
+        assertThat(outputs.get(2).keySet()).isEqualTo(outputs.get(1).keySet());
+        outputs.get(1).forEach((name, bytes) -> assertThat(outputs.get(2).get(name)).as(name).isEqualTo(bytes));
+
+        String text = Files.readString(shakespeare);
+        int cut = (int) Math.round(text.length() * 0.9);
+        com.knuddels.jtokkit.api.Encoding tiktoken = com.knuddels.jtokkit.Encodings.newDefaultEncodingRegistry()
+                .getEncoding(com.knuddels.jtokkit.api.EncodingType.R50K_BASE);
+        Path two = dir.resolve("threads-2");
+        // isEqualTo, not containsExactly: the latter takes seconds on 300,000 ids.
+        assertThat(readAll(CorpusTokenizer.shardFiles(two, "train"))).isEqualTo(prepend(50256, tiktoken.encodeOrdinary(text.substring(0, cut)).toArray()));
+        assertThat(readAll(CorpusTokenizer.shardFiles(two, "val"))).isEqualTo(prepend(50256, tiktoken.encodeOrdinary(text.substring(cut)).toArray()));
+    }
+
+    private static int[] prepend(int first, int[] rest) {
+        int[] all = new int[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    /** The shared data folder beside the repository ({@code ../shared/data}), as CI lays it out. */
+    private static Path sharedData() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("mvnw"))) p = p.getParent();
+        org.junit.jupiter.api.Assumptions.assumeTrue(p != null, "repository root not found");
+        Path data = p.getParent().resolve("shared/data");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(data), "shared data folder not present at " + data);
+        return data;
+    }
+
     @Test
     void zstdCompressedCleanShards(@TempDir Path dir) throws IOException {
         Path in = dir.resolve("part-00000.jsonl.zst");
