@@ -25,64 +25,59 @@ final class Q4_0Weight extends SegmentWeight {
         super(DType.Q4_0, bytes, rows, cols);
     }
 
-    /** The low nibbles of part {@code part} of {@code q}, minus 8, as floats. */
-    private static FloatVector low(ByteVector q, int part) {
-        IntVector v = (IntVector) q.convertShape(VectorOperators.B2I, INTS, part);
-        return (FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+    /**
+     * The nibbles of {@code BYTE_LANES} bytes, shifted by −8, as ints of part {@code part}: XOR with
+     * 0x88 turns each nibble q into the 4-bit two's complement of q − 8, so after sign-extending
+     * the byte to 32 bits, {@code x >> 4} (arithmetic) is the high nibble − 8 and
+     * {@code (x << 28) >> 28} the low nibble − 8 — three shifts instead of mask-shift-subtract twice.
+     */
+    private static IntVector centred(ByteVector q, int part) {
+        return (IntVector) q.lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, INTS, part);
     }
 
-    /** The high nibbles, minus 8 (the sign-extended upper bits are masked off). */
-    private static FloatVector high(ByteVector q, int part) {
-        IntVector v = (IntVector) q.convertShape(VectorOperators.B2I, INTS, part);
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+    private static FloatVector low(IntVector centred) {
+        return (FloatVector) centred.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
+    }
+
+    private static FloatVector high(IntVector centred) {
+        return (FloatVector) centred.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0);
     }
 
     @Override
     void decodeSpan(int row, int col0, int count, float[] dst, int dstOff) {
         long at = row * rowBytes + (long) col0 / BLOCK * BLOCK_BYTES;
         for (int b = 0; b < count; b += BLOCK, at += BLOCK_BYTES) {
-            FloatVector d = scaleAt(at);
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(bytes.get(I16_LE, at)));
             for (int k = 0; k < HALF; k += BYTE_LANES) {
                 ByteVector q = ByteVector.fromMemorySegment(BYTES, bytes, at + 2 + k, LE);
                 for (int p = 0; p < BYTE_PARTS; p++) {
+                    IntVector c = centred(q, p);
                     int j = dstOff + b + k + p * LANES;
-                    low(q, p).mul(d).intoArray(dst, j);
-                    high(q, p).mul(d).intoArray(dst, j + HALF);
+                    low(c).mul(d).intoArray(dst, j);
+                    high(c).mul(d).intoArray(dst, j + HALF);
                 }
             }
         }
     }
 
-    /** Σ_i (q_i − 8)·x[xb + i] over the block at byte {@code at}, unscaled, as LANES partial sums. */
-    private FloatVector blockDot(long at, float[] x, int xb) {
-        FloatVector sum = FloatVector.zero(FLOATS);
-        for (int k = 0; k < HALF; k += BYTE_LANES) {
-            ByteVector q = ByteVector.fromMemorySegment(BYTES, bytes, at + 2 + k, LE);
-            for (int p = 0; p < BYTE_PARTS; p++) {
-                int j = xb + k + p * LANES;
-                sum = low(q, p).fma(FloatVector.fromArray(FLOATS, x, j), sum);
-                sum = high(q, p).fma(FloatVector.fromArray(FLOATS, x, j + HALF), sum);
-            }
-        }
-        return sum;
-    }
-
-    /** Four rows at a time; per block acc += d·Σ (q − 8)·x, the block's d applied once. */
+    /** One block per step, acc += d·Σ (q − 8)·x, the block's d applied once; flat, as in {@link Q8_0Weight#rowDot}. */
     @Override
-    void matVecRows(float[] x, int xOff, int r0, int r1, float[] out, int outOff) {
-        int blocks = cols / BLOCK;
-        for (int r = r0; r < r1; r += GROUP) {
-            long w0 = rowStart(r, r1), w1 = rowStart(r + 1, r1), w2 = rowStart(r + 2, r1), w3 = rowStart(r + 3, r1);
-            FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
-            for (int b = 0; b < blocks; b++) {
-                long at = (long) b * BLOCK_BYTES;
-                int xb = xOff + b * BLOCK;
-                a0 = blockDot(w0 + at, x, xb).fma(scaleAt(w0 + at), a0);
-                a1 = blockDot(w1 + at, x, xb).fma(scaleAt(w1 + at), a1);
-                a2 = blockDot(w2 + at, x, xb).fma(scaleAt(w2 + at), a2);
-                a3 = blockDot(w3 + at, x, xb).fma(scaleAt(w3 + at), a3);
+    float rowDot(int row, float[] x, int xOff) {
+        MemorySegment w = bytes;
+        long at = row * rowBytes;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        for (int xb = xOff, end = xOff + cols; xb < end; xb += BLOCK, at += BLOCK_BYTES) {
+            FloatVector s = FloatVector.zero(FLOATS);
+            for (int k = 0; k < HALF; k += BYTE_LANES) {
+                ByteVector q = ByteVector.fromMemorySegment(BYTES, w, at + 2 + k, LE);
+                for (int p = 0; p < BYTE_PARTS; p++) {
+                    IntVector c = centred(q, p);
+                    int j = xb + k + p * LANES;
+                    s = high(c).fma(FloatVector.fromArray(FLOATS, x, j + HALF), low(c).fma(FloatVector.fromArray(FLOATS, x, j), s));
+                }
             }
-            storeGroupWithTails(x, xOff, cols, out, outOff, r, r1, a0, a1, a2, a3);
+            acc = s.fma(FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(I16_LE, at))), acc);
         }
+        return VectorMath.sumLanes(acc);
     }
 }

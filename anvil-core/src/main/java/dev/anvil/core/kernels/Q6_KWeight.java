@@ -52,4 +52,9 @@ final class Q6_KWeight extends SegmentWeight {
             }
         }
     }
+
+    @Override
+    float rowDot(int row, float[] x, int xOff) {
+        return rowDotViaSpans(row, x, xOff);
+    }
 }
