@@ -23,7 +23,7 @@ final class BF16Weight extends SegmentWeight {
     }
 
     @Override
-    float rowDot(int row, float[] x, int xOff) {
+    float rowDot(int row, float[] x, int xOff, float[] xFacts) {
         return FloatRowDot.dot(bytes, row * rowBytes, true, x, xOff, cols) + tailDot(row, FLOATS.loopBound(cols), x, xOff);
     }
 }

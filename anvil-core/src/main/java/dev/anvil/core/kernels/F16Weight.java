@@ -29,7 +29,7 @@ final class F16Weight extends SegmentWeight {
     }
 
     @Override
-    float rowDot(int row, float[] x, int xOff) {
+    float rowDot(int row, float[] x, int xOff, float[] xFacts) {
         return rowDotViaSpans(row, x, xOff);
     }
 }

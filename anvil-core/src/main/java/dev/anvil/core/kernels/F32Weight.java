@@ -17,7 +17,7 @@ class F32Weight extends SegmentWeight {
     }
 
     @Override
-    float rowDot(int row, float[] x, int xOff) {
+    float rowDot(int row, float[] x, int xOff, float[] xFacts) {
         return FloatRowDot.dot(bytes, row * rowBytes, false, x, xOff, cols) + tailDot(row, FLOATS.loopBound(cols), x, xOff);
     }
 }

@@ -25,22 +25,9 @@ final class Q4_0Weight extends SegmentWeight {
         super(DType.Q4_0, bytes, rows, cols);
     }
 
-    /**
-     * The nibbles of {@code BYTE_LANES} bytes, shifted by −8, as ints of part {@code part}: XOR with
-     * 0x88 turns each nibble q into the 4-bit two's complement of q − 8, so after sign-extending
-     * the byte to 32 bits, {@code x >> 4} (arithmetic) is the high nibble − 8 and
-     * {@code (x << 28) >> 28} the low nibble − 8 — three shifts instead of mask-shift-subtract twice.
-     */
-    private static IntVector centred(ByteVector q, int part) {
-        return (IntVector) q.lanewise(VectorOperators.XOR, (byte) 0x88).convertShape(VectorOperators.B2I, INTS, part);
-    }
-
-    private static FloatVector low(IntVector centred) {
-        return (FloatVector) centred.lanewise(VectorOperators.LSHL, 28).lanewise(VectorOperators.ASHR, 28).convert(VectorOperators.I2F, 0);
-    }
-
-    private static FloatVector high(IntVector centred) {
-        return (FloatVector) centred.lanewise(VectorOperators.ASHR, 4).convert(VectorOperators.I2F, 0);
+    /** The nibbles q of part {@code part} of {@code bytes}, as ints: zero-extended, so q & 0xF is the low one and q >>> 4 the high one. */
+    private static IntVector nibbles(ByteVector bytes, int part) {
+        return (IntVector) bytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
     }
 
     @Override
@@ -51,33 +38,53 @@ final class Q4_0Weight extends SegmentWeight {
             for (int k = 0; k < HALF; k += BYTE_LANES) {
                 ByteVector q = ByteVector.fromMemorySegment(BYTES, bytes, at + 2 + k, LE);
                 for (int p = 0; p < BYTE_PARTS; p++) {
-                    IntVector c = centred(q, p);
+                    IntVector n = nibbles(q, p);
                     int j = dstOff + b + k + p * LANES;
-                    low(c).mul(d).intoArray(dst, j);
-                    high(c).mul(d).intoArray(dst, j + HALF);
+                    ((FloatVector) n.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, j);
+                    ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, j + HALF);
                 }
             }
         }
     }
 
-    /** One block per step, acc += d·Σ (q − 8)·x, the block's d applied once; flat, as in {@link Q8_0Weight#rowDot}. */
+    /** Σ x over each block of 32, for the −8 of every weight (see {@link #rowDot}). */
     @Override
-    float rowDot(int row, float[] x, int xOff) {
+    float[] xFacts(float[] x, int xOff) {
+        float[] blockSums = new float[cols / BLOCK];
+        for (int b = 0; b < blockSums.length; b++) blockSums[b] = VectorMath.sum(x, xOff + b * BLOCK, BLOCK);
+        return blockSums;
+    }
+
+    /**
+     * Σ_b d_b·Σ_i (q_i − 8)·x_i = Σ_b d_b·Σ_i q_i·x_i − 8·Σ_b d_b·X_b, with X_b = Σ_i x_i over block
+     * b computed once per product ({@link #xFacts}): the inner loop multiplies the raw nibbles
+     * (a mask and a shift, no −8), and the offset costs one scalar FMA per block. On Zen 4 this
+     * streamed 8.2 GB/s per core against 7.4 for the centred nibbles (int8 x with 16-bit products,
+     * llama.cpp's way, gave 8.7 at ~1e-3 relative error: not worth the accuracy). One block per
+     * step; written flat as in {@link Q8_0Weight#rowDot}.
+     */
+    @Override
+    float rowDot(int row, float[] x, int xOff, float[] xFacts) {
         MemorySegment w = bytes;
         long at = row * rowBytes;
         FloatVector acc = FloatVector.zero(FLOATS);
-        for (int xb = xOff, end = xOff + cols; xb < end; xb += BLOCK, at += BLOCK_BYTES) {
+        float offsets = 0f;
+        for (int b = 0, blocks = cols / BLOCK; b < blocks; b++, at += BLOCK_BYTES) {
+            int xb = xOff + b * BLOCK;
             FloatVector s = FloatVector.zero(FLOATS);
             for (int k = 0; k < HALF; k += BYTE_LANES) {
                 ByteVector q = ByteVector.fromMemorySegment(BYTES, w, at + 2 + k, LE);
                 for (int p = 0; p < BYTE_PARTS; p++) {
-                    IntVector c = centred(q, p);
+                    IntVector n = nibbles(q, p);
                     int j = xb + k + p * LANES;
-                    s = high(c).fma(FloatVector.fromArray(FLOATS, x, j + HALF), low(c).fma(FloatVector.fromArray(FLOATS, x, j), s));
+                    s = ((FloatVector) n.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(FLOATS, x, j), s);
+                    s = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(FLOATS, x, j + HALF), s);
                 }
             }
-            acc = s.fma(FloatVector.broadcast(FLOATS, Float.float16ToFloat(w.get(I16_LE, at))), acc);
+            float d = Float.float16ToFloat(w.get(I16_LE, at));
+            acc = s.fma(FloatVector.broadcast(FLOATS, d), acc);
+            offsets = Math.fma(d, xFacts[b], offsets);
         }
-        return VectorMath.sumLanes(acc);
+        return VectorMath.sumLanes(acc) - 8 * offsets;
     }
 }

@@ -54,7 +54,7 @@ final class Q6_KWeight extends SegmentWeight {
     }
 
     @Override
-    float rowDot(int row, float[] x, int xOff) {
+    float rowDot(int row, float[] x, int xOff, float[] xFacts) {
         return rowDotViaSpans(row, x, xOff);
     }
 }

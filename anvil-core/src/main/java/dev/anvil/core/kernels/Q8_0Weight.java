@@ -49,7 +49,7 @@ final class Q8_0Weight extends SegmentWeight {
      * helpers C2 hit its inlining node limit and boxed every vector.
      */
     @Override
-    float rowDot(int row, float[] x, int xOff) {
+    float rowDot(int row, float[] x, int xOff, float[] xFacts) {
         MemorySegment w = bytes;
         long at = row * rowBytes;
         FloatVector acc = FloatVector.zero(FLOATS);
