@@ -23,7 +23,12 @@ final class BF16Weight extends SegmentWeight {
     }
 
     @Override
+    boolean decodesOncePerRow() {
+        return false;
+    }
+
+    @Override
     float rowDot(int row, float[] x, int xOff, float[] xFacts) {
-        return FloatRowDot.dot(bytes, row * rowBytes, true, x, xOff, cols) + tailDot(row, FLOATS.loopBound(cols), x, xOff);
+        return FloatRowDot.bf16(bytes, row * rowBytes, x, xOff, cols) + tailDot(row, FLOATS.loopBound(cols), x, xOff);
     }
 }

@@ -17,7 +17,12 @@ class F32Weight extends SegmentWeight {
     }
 
     @Override
+    boolean decodesOncePerRow() {
+        return false;
+    }
+
+    @Override
     float rowDot(int row, float[] x, int xOff, float[] xFacts) {
-        return FloatRowDot.dot(bytes, row * rowBytes, false, x, xOff, cols) + tailDot(row, FLOATS.loopBound(cols), x, xOff);
+        return FloatRowDot.f32(bytes, row * rowBytes, x, xOff, cols) + tailDot(row, FLOATS.loopBound(cols), x, xOff);
     }
 }

@@ -49,6 +49,11 @@ final class Q8_0Weight extends SegmentWeight {
      * helpers C2 hit its inlining node limit and boxed every vector.
      */
     @Override
+    boolean decodesOncePerRow() {
+        return false;
+    }
+
+    @Override
     float rowDot(int row, float[] x, int xOff, float[] xFacts) {
         MemorySegment w = bytes;
         long at = row * rowBytes;

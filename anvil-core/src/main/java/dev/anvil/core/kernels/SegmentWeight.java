@@ -21,8 +21,9 @@ import java.nio.ByteOrder;
  *   <li>{@link #matVec}: rows split over the pool in groups of four; each output is computed by one
  *       task in a fixed order, so results do not depend on the thread count.</li>
  *   <li>{@link #matMul} with at most {@link #FEW_INPUTS} inputs (several sequences decoding
- *       together): each weight row is decoded a span at a time into an L1-sized scratch and dotted
- *       with every input, so the weight is read once for all of them. Larger N: panels of
+ *       together): the weight is read from memory once for all of them, each row either decoded
+ *       a span at a time into an L1-sized scratch and dotted with every input, or multiplied by
+ *       the fused kernel once per input while it sits in L1 ({@link #decodesOncePerRow}). Larger N: panels of
  *       {@link #panelRows} rows are dequantized into a thread-local scratch and multiplied by
  *       {@link Gemm#sgemm} (in·panelᵀ), panels spread over the pool.</li>
  *   <li>{@link #matMulTransposedAccumulate}: dIn += dOut[:, panel]·panel for one panel after the
@@ -84,6 +85,17 @@ abstract class SegmentWeight implements Weight {
     abstract float rowDot(int row, float[] x, int xOff, float[] xFacts);
 
     /**
+     * Whether matMul with few inputs decodes each row once into a span and dots it with every
+     * input (true: decoding costs more than a product, Q4_0, or there is no fused kernel) or runs
+     * the fused {@link #rowDot} once per input (false: F32, BF16, Q8_0, whose fused kernel costs
+     * less than a decode; the row is in L1 after the first input, so W is still read from memory
+     * once).
+     */
+    boolean decodesOncePerRow() {
+        return true;
+    }
+
+    /**
      * What a {@link #rowDot} needs to know about x besides x, computed once per product before the
      * rows are split (Q4_0: the sum of each block of x); null when nothing.
      */
@@ -116,8 +128,16 @@ abstract class SegmentWeight implements Weight {
         if (N <= 0) return;
         if (N == 1) {
             matVecUnchecked(in, inOff, out, outOff);
-        } else if (N <= FEW_INPUTS) {
+        } else if (N <= FEW_INPUTS && decodesOncePerRow()) {
             forRowRanges((r0, r1) -> dotRowsViaSpans(in, inOff, N, r0, r1, out, outOff));
+        } else if (N <= FEW_INPUTS) {
+            float[][] facts = new float[N][];
+            for (int i = 0; i < N; i++) facts[i] = xFacts(in, inOff + i * cols);
+            forRowRanges((r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = 0; i < N; i++) out[outOff + i * rows + r] = rowDot(r, in, inOff + i * cols, facts[i]);
+                }
+            });
         } else {
             int panel = panelRows();
             int panels = (rows + panel - 1) / panel;
