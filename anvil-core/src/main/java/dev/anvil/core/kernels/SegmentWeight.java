@@ -13,18 +13,19 @@ import java.nio.ByteOrder;
 /**
  * What every {@link Weight} over a {@link MemorySegment} shares, whatever its dtype: the argument
  * checks, the split of the rows over the compute pool, and the two ways of multiplying many inputs.
- * A dtype supplies {@link #decodeSpan} (W[row, c0, +count) to float32) and, where it matters for
- * decode speed, a fused {@link #matVecRows} that never materialises the floats.
+ * A dtype supplies {@link #decodeSpan} (W[row, c0, +count) to float32) and {@link #rowDot}, which
+ * for the dtypes whose decode speed matters is fused: it never materialises the floats.
  *
  * <p>The three products:
  * <ul>
- *   <li>{@link #matVec}: rows split over the pool in groups of four; each output is computed by one
- *       task in a fixed order, so results do not depend on the thread count.</li>
+ *   <li>{@link #matVec}: ranges of rows (about 64 KB of weights each) spread over the pool; each
+ *       output is computed by one task in a fixed order, so results do not depend on the thread
+ *       count.</li>
  *   <li>{@link #matMul} with at most {@link #FEW_INPUTS} inputs (several sequences decoding
  *       together): the weight is read from memory once for all of them, each row either decoded
  *       a span at a time into an L1-sized scratch and dotted with every input, or multiplied by
- *       the fused kernel once per input while it sits in L1 ({@link #decodesOncePerRow}). Larger N: panels of
- *       {@link #panelRows} rows are dequantized into a thread-local scratch and multiplied by
+ *       the fused kernel once per input while it sits in L1 ({@link #decodesOncePerRow}).
+ *       Larger N: panels of {@link #panelRows} rows are dequantized into a thread-local scratch and multiplied by
  *       {@link Gemm#sgemm} (in·panelᵀ), panels spread over the pool.</li>
  *   <li>{@link #matMulTransposedAccumulate}: dIn += dOut[:, panel]·panel for one panel after the
  *       other (every panel adds into all of dIn), each sgemm parallel inside.</li>
