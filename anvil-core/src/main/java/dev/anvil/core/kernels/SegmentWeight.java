@@ -126,7 +126,7 @@ abstract class SegmentWeight implements Weight {
     @Override
     public void matMul(float[] in, int inOff, int N, float[] out, int outOff) {
         check("matMul", "in", in, inOff, (long) N * cols, "out", out, outOff, (long) N * rows);
-        if (N <= 0) return;
+        if (N <= 0 || rows == 0) return;
         if (N == 1) {
             matVecUnchecked(in, inOff, out, outOff);
         } else if (N <= FEW_INPUTS && decodesOncePerRow()) {
