@@ -25,7 +25,7 @@ final class Q4_0Weight extends SegmentWeight {
         super(DType.Q4_0, bytes, rows, cols);
     }
 
-    /** The nibbles q of part {@code part} of {@code bytes}, as ints: zero-extended, so q & 0xF is the low one and q >>> 4 the high one. */
+    /** The nibbles q of part {@code part} of {@code bytes}, as ints: zero-extended, so {@code q & 0xF} is the low one and {@code q >>> 4} the high one. */
     private static IntVector nibbles(ByteVector bytes, int part) {
         return (IntVector) bytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
     }
