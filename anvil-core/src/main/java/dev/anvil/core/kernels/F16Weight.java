@@ -27,4 +27,9 @@ final class F16Weight extends SegmentWeight {
             for (int i = 0; i < n; i++) dst[dstOff + c + i] = Float.float16ToFloat(halves[i]);
         }
     }
+
+    @Override
+    float rowDot(int row, float[] x, int xOff, float[] xFacts) {
+        return rowDotViaSpans(row, x, xOff);
+    }
 }

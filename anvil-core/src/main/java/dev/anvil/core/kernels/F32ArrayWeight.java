@@ -6,8 +6,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Float32 weights over a {@link Tensor}'s heap array, zero-copy: the segment is a view of the
- * array, so an optimizer's in-place update is what the next product reads. matVec is the segment
- * kernel over that view; matMul and its transpose call {@link Gemm#sgemm} on the array itself.
+ * array, so an optimizer's in-place update is what the next product reads. The products run on
+ * the array itself: rows are {@link VectorMath#dot}s, matMul and its transpose {@link Gemm#sgemm}.
+ * (Array loads also keep heap segments out of the segment kernels' type profiles, which mapped
+ * weights share.)
  */
 final class F32ArrayWeight extends F32Weight {
 
@@ -18,6 +20,11 @@ final class F32ArrayWeight extends F32Weight {
         super(MemorySegment.ofArray(t.data()).asSlice(4L * t.offset(), 4L * t.size()), t.dim(0), t.dim(1));
         this.data = t.data();
         this.offset = t.offset();
+    }
+
+    @Override
+    float rowDot(int row, float[] x, int xOff, float[] xFacts) {
+        return VectorMath.dot(data, offset + row * cols, x, xOff, cols);
     }
 
     @Override

@@ -25,64 +25,66 @@ final class Q4_0Weight extends SegmentWeight {
         super(DType.Q4_0, bytes, rows, cols);
     }
 
-    /** The low nibbles of part {@code part} of {@code q}, minus 8, as floats. */
-    private static FloatVector low(ByteVector q, int part) {
-        IntVector v = (IntVector) q.convertShape(VectorOperators.B2I, INTS, part);
-        return (FloatVector) v.and(0xF).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
-    /** The high nibbles, minus 8 (the sign-extended upper bits are masked off). */
-    private static FloatVector high(ByteVector q, int part) {
-        IntVector v = (IntVector) q.convertShape(VectorOperators.B2I, INTS, part);
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, 4).and(0xF).sub(8).convert(VectorOperators.I2F, 0);
+    /** The nibbles q of part {@code part} of {@code bytes}, as ints: zero-extended, so {@code q & 0xF} is the low one and {@code q >>> 4} the high one. */
+    private static IntVector nibbles(ByteVector bytes, int part) {
+        return (IntVector) bytes.convertShape(VectorOperators.ZERO_EXTEND_B2I, INTS, part);
     }
 
     @Override
     void decodeSpan(int row, int col0, int count, float[] dst, int dstOff) {
         long at = row * rowBytes + (long) col0 / BLOCK * BLOCK_BYTES;
         for (int b = 0; b < count; b += BLOCK, at += BLOCK_BYTES) {
-            FloatVector d = scaleAt(at);
+            FloatVector d = FloatVector.broadcast(FLOATS, Float.float16ToFloat(bytes.get(I16_LE, at)));
             for (int k = 0; k < HALF; k += BYTE_LANES) {
                 ByteVector q = ByteVector.fromMemorySegment(BYTES, bytes, at + 2 + k, LE);
                 for (int p = 0; p < BYTE_PARTS; p++) {
+                    IntVector n = nibbles(q, p);
                     int j = dstOff + b + k + p * LANES;
-                    low(q, p).mul(d).intoArray(dst, j);
-                    high(q, p).mul(d).intoArray(dst, j + HALF);
+                    ((FloatVector) n.and(0xF).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, j);
+                    ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).sub(8).convert(VectorOperators.I2F, 0)).mul(d).intoArray(dst, j + HALF);
                 }
             }
         }
     }
 
-    /** Σ_i (q_i − 8)·x[xb + i] over the block at byte {@code at}, unscaled, as LANES partial sums. */
-    private FloatVector blockDot(long at, float[] x, int xb) {
-        FloatVector sum = FloatVector.zero(FLOATS);
-        for (int k = 0; k < HALF; k += BYTE_LANES) {
-            ByteVector q = ByteVector.fromMemorySegment(BYTES, bytes, at + 2 + k, LE);
-            for (int p = 0; p < BYTE_PARTS; p++) {
-                int j = xb + k + p * LANES;
-                sum = low(q, p).fma(FloatVector.fromArray(FLOATS, x, j), sum);
-                sum = high(q, p).fma(FloatVector.fromArray(FLOATS, x, j + HALF), sum);
-            }
-        }
-        return sum;
+    /** Σ x over each block of 32, for the −8 of every weight (see {@link #rowDot}). */
+    @Override
+    float[] xFacts(float[] x, int xOff) {
+        float[] blockSums = new float[cols / BLOCK];
+        for (int b = 0; b < blockSums.length; b++) blockSums[b] = VectorMath.sum(x, xOff + b * BLOCK, BLOCK);
+        return blockSums;
     }
 
-    /** Four rows at a time; per block acc += d·Σ (q − 8)·x, the block's d applied once. */
+    /**
+     * Σ_b d_b·Σ_i (q_i − 8)·x_i = Σ_b d_b·Σ_i q_i·x_i − 8·Σ_b d_b·X_b, with X_b = Σ_i x_i over block
+     * b computed once per product ({@link #xFacts}): the inner loop multiplies the raw nibbles
+     * (a mask and a shift, no −8), and the offset costs one scalar FMA per block. On Zen 4 this
+     * streamed 8.2 GB/s per core against 7.4 for the centred nibbles (int8 x with 16-bit products,
+     * llama.cpp's way, gave 8.7 at ~1e-3 relative error: not worth the accuracy). One block per
+     * step; written flat as in {@link Q8_0Weight#rowDot}.
+     */
     @Override
-    void matVecRows(float[] x, int xOff, int r0, int r1, float[] out, int outOff) {
-        int blocks = cols / BLOCK;
-        for (int r = r0; r < r1; r += GROUP) {
-            long w0 = rowStart(r, r1), w1 = rowStart(r + 1, r1), w2 = rowStart(r + 2, r1), w3 = rowStart(r + 3, r1);
-            FloatVector a0 = FloatVector.zero(FLOATS), a1 = a0, a2 = a0, a3 = a0;
-            for (int b = 0; b < blocks; b++) {
-                long at = (long) b * BLOCK_BYTES;
-                int xb = xOff + b * BLOCK;
-                a0 = blockDot(w0 + at, x, xb).fma(scaleAt(w0 + at), a0);
-                a1 = blockDot(w1 + at, x, xb).fma(scaleAt(w1 + at), a1);
-                a2 = blockDot(w2 + at, x, xb).fma(scaleAt(w2 + at), a2);
-                a3 = blockDot(w3 + at, x, xb).fma(scaleAt(w3 + at), a3);
+    float rowDot(int row, float[] x, int xOff, float[] xFacts) {
+        MemorySegment w = bytes;
+        long at = row * rowBytes;
+        FloatVector acc = FloatVector.zero(FLOATS);
+        float offsets = 0f;
+        for (int b = 0, blocks = cols / BLOCK; b < blocks; b++, at += BLOCK_BYTES) {
+            int xb = xOff + b * BLOCK;
+            FloatVector s = FloatVector.zero(FLOATS);
+            for (int k = 0; k < HALF; k += BYTE_LANES) {
+                ByteVector q = ByteVector.fromMemorySegment(BYTES, w, at + 2 + k, LE);
+                for (int p = 0; p < BYTE_PARTS; p++) {
+                    IntVector n = nibbles(q, p);
+                    int j = xb + k + p * LANES;
+                    s = ((FloatVector) n.and(0xF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(FLOATS, x, j), s);
+                    s = ((FloatVector) n.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(FLOATS, x, j + HALF), s);
+                }
             }
-            storeGroupWithTails(x, xOff, cols, out, outOff, r, r1, a0, a1, a2, a3);
+            float d = Float.float16ToFloat(w.get(I16_LE, at));
+            acc = s.fma(FloatVector.broadcast(FLOATS, d), acc);
+            offsets = Math.fma(d, xFacts[b], offsets);
         }
+        return VectorMath.sumLanes(acc) - 8 * offsets;
     }
 }

@@ -3,7 +3,6 @@ package dev.anvil.core.kernels;
 import dev.anvil.core.compute.ComputePool;
 import dev.anvil.core.tensor.DType;
 import dev.anvil.core.tensor.Weight;
-import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -14,17 +13,19 @@ import java.nio.ByteOrder;
 /**
  * What every {@link Weight} over a {@link MemorySegment} shares, whatever its dtype: the argument
  * checks, the split of the rows over the compute pool, and the two ways of multiplying many inputs.
- * A dtype supplies {@link #decodeSpan} (W[row, c0, +count) to float32) and, where it matters for
- * decode speed, a fused {@link #matVecRows} that never materialises the floats.
+ * A dtype supplies {@link #decodeSpan} (W[row, c0, +count) to float32) and {@link #rowDot}, which
+ * for the dtypes whose decode speed matters is fused: it never materialises the floats.
  *
  * <p>The three products:
  * <ul>
- *   <li>{@link #matVec}: rows split over the pool in groups of four; each output is computed by one
- *       task in a fixed order, so results do not depend on the thread count.</li>
+ *   <li>{@link #matVec}: ranges of rows (about 64 KB of weights each) spread over the pool; each
+ *       output is computed by one task in a fixed order, so results do not depend on the thread
+ *       count.</li>
  *   <li>{@link #matMul} with at most {@link #FEW_INPUTS} inputs (several sequences decoding
- *       together): each weight row is decoded a span at a time into an L1-sized scratch and dotted
- *       with every input, so the weight is read once for all of them. Larger N: panels of
- *       {@link #panelRows} rows are dequantized into a thread-local scratch and multiplied by
+ *       together): the weight is read from memory once for all of them, each row either decoded
+ *       a span at a time into an L1-sized scratch and dotted with every input, or multiplied by
+ *       the fused kernel once per input while it sits in L1 ({@link #decodesOncePerRow}).
+ *       Larger N: panels of {@link #panelRows} rows are dequantized into a thread-local scratch and multiplied by
  *       {@link Gemm#sgemm} (in·panelᵀ), panels spread over the pool.</li>
  *   <li>{@link #matMulTransposedAccumulate}: dIn += dOut[:, panel]·panel for one panel after the
  *       other (every panel adds into all of dIn), each sgemm parallel inside.</li>
@@ -49,8 +50,6 @@ abstract class SegmentWeight implements Weight {
 
     /** Up to this many inputs matMul reads each weight row once for all of them; above, panels + sgemm. */
     static final int FEW_INPUTS = 4;
-    /** Rows per matVec group: four rows' loads in flight at once. */
-    static final int GROUP = 4;
     /** Weight bytes per matVec task, enough to amortise the hand-off (a few µs) against the stream. */
     private static final long TASK_BYTES = 1 << 16;
     /** Columns decoded at a time by the span path: 4 KB of floats, which stays in L1. A multiple of every block size. */
@@ -76,11 +75,33 @@ abstract class SegmentWeight implements Weight {
     abstract void decodeSpan(int row, int col0, int count, float[] dst, int dstOff);
 
     /**
-     * {@code out[outOff + r] = W[r]·x} for r ∈ [r0, r1), the decode step's kernel. This default
-     * decodes spans and dots them; the dtypes that must stream at memory speed fuse the two.
+     * W[row]·x[xOff…], the decode step's kernel. The dtypes that must stream at memory speed fuse
+     * decoding and multiplying in one pass over the row; the others return {@link #rowDotViaSpans}.
+     *
+     * <p>One row at a time, its loads unrolled over independent accumulators: on Zen 4, kernels
+     * that interleaved two or four rows (so their loads overlap) streamed at half the rate of this
+     * (BF16 7 against 15 GB/s per core, Q8_0 6.5 against 13.5). One virtual call per row is noise
+     * against the row's hundreds of bytes.
      */
-    void matVecRows(float[] x, int xOff, int r0, int r1, float[] out, int outOff) {
-        dotRowsViaSpans(x, xOff, 1, r0, r1, out, outOff);
+    abstract float rowDot(int row, float[] x, int xOff, float[] xFacts);
+
+    /**
+     * Whether matMul with few inputs decodes each row once into a span and dots it with every
+     * input (true: decoding costs more than a product, Q4_0, or there is no fused kernel) or runs
+     * the fused {@link #rowDot} once per input (false: F32, BF16, Q8_0, whose fused kernel costs
+     * less than a decode; the row is in L1 after the first input, so W is still read from memory
+     * once).
+     */
+    boolean decodesOncePerRow() {
+        return true;
+    }
+
+    /**
+     * What a {@link #rowDot} needs to know about x besides x, computed once per product before the
+     * rows are split (Q4_0: the sum of each block of x); null when nothing.
+     */
+    float[] xFacts(float[] x, int xOff) {
+        return null;
     }
 
     @Override public DType dtype() { return dtype; }
@@ -96,17 +117,28 @@ abstract class SegmentWeight implements Weight {
     }
 
     private void matVecUnchecked(float[] x, int xOff, float[] out, int outOff) {
-        forRowGroups((r0, r1) -> matVecRows(x, xOff, r0, r1, out, outOff));
+        float[] facts = xFacts(x, xOff);
+        forRowRanges((r0, r1) -> {
+            for (int r = r0; r < r1; r++) out[outOff + r] = rowDot(r, x, xOff, facts);
+        });
     }
 
     @Override
     public void matMul(float[] in, int inOff, int N, float[] out, int outOff) {
         check("matMul", "in", in, inOff, (long) N * cols, "out", out, outOff, (long) N * rows);
-        if (N <= 0) return;
+        if (N <= 0 || rows == 0) return;
         if (N == 1) {
             matVecUnchecked(in, inOff, out, outOff);
+        } else if (N <= FEW_INPUTS && decodesOncePerRow()) {
+            forRowRanges((r0, r1) -> dotRowsViaSpans(in, inOff, N, r0, r1, out, outOff));
         } else if (N <= FEW_INPUTS) {
-            forRowGroups((r0, r1) -> dotRowsViaSpans(in, inOff, N, r0, r1, out, outOff));
+            float[][] facts = new float[N][];
+            for (int i = 0; i < N; i++) facts[i] = xFacts(in, inOff + i * cols);
+            forRowRanges((r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    for (int i = 0; i < N; i++) out[outOff + i * rows + r] = rowDot(r, in, inOff + i * cols, facts[i]);
+                }
+            });
         } else {
             int panel = panelRows();
             int panels = (rows + panel - 1) / panel;
@@ -150,39 +182,9 @@ abstract class SegmentWeight implements Weight {
         return dtype + " weight [" + rows + "×" + cols + "]";
     }
 
-    /** Runs {@code body} over [0, rows) in ranges that start at multiples of {@link #GROUP}, spread over the pool. */
-    final void forRowGroups(ComputePool.RangeBody body) {
-        int groups = (rows + GROUP - 1) / GROUP;
-        int grain = (int) Math.max(1, TASK_BYTES / Math.max(1, GROUP * rowBytes));
-        ComputePool.shared().parallelFor(groups, grain, (g0, g1) -> body.run(g0 * GROUP, Math.min(rows, g1 * GROUP)));
-    }
-
-    /** Byte offset of row {@code min(r, r1 − 1)}: a group reaching past r1 repeats its last row instead of needing a second loop. */
-    final long rowStart(int r, int r1) {
-        return (long) Math.min(r, r1 - 1) * rowBytes;
-    }
-
-    /** Stores a group's four sums; those of rows past r1 (repeats of the last row) are dropped. */
-    static void storeGroup(float[] out, int outOff, int r, int r1, float s0, float s1, float s2, float s3) {
-        out[outOff + r] = s0;
-        if (r + 1 < r1) out[outOff + r + 1] = s1;
-        if (r + 2 < r1) out[outOff + r + 2] = s2;
-        if (r + 3 < r1) out[outOff + r + 3] = s3;
-    }
-
-    /** Stores a group's sums: each accumulator's lanes in a fixed order, plus the row's scalar tail from column {@code c0}. */
-    final void storeGroupWithTails(float[] x, int xOff, int c0, float[] out, int outOff, int r, int r1,
-                                   FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        storeGroup(out, outOff, r, r1,
-                VectorMath.sumLanes(a0) + tailDot(r, c0, x, xOff),
-                VectorMath.sumLanes(a1) + tailDot(Math.min(r + 1, r1 - 1), c0, x, xOff),
-                VectorMath.sumLanes(a2) + tailDot(Math.min(r + 2, r1 - 1), c0, x, xOff),
-                VectorMath.sumLanes(a3) + tailDot(Math.min(r + 3, r1 - 1), c0, x, xOff));
-    }
-
-    /** The f16 scale at byte {@code at}, in every lane. */
-    final FloatVector scaleAt(long at) {
-        return FloatVector.broadcast(FLOATS, Float.float16ToFloat(bytes.get(I16_LE, at)));
+    /** Runs {@code body} over row ranges of [0, rows), each about {@link #TASK_BYTES} of weights, spread over the pool. */
+    final void forRowRanges(ComputePool.RangeBody body) {
+        ComputePool.shared().parallelFor(rows, (int) Math.max(1, TASK_BYTES / Math.max(1, rowBytes)), body);
     }
 
     /** Σ_{c ≥ c0} W[row, c]·x[xOff + c], scalar: the columns left after the last whole vector. */
@@ -196,6 +198,18 @@ abstract class SegmentWeight implements Weight {
             for (int i = 0; i < n; i++) s = Math.fma(span[i], x[xOff + c + i], s);
         }
         return s;
+    }
+
+    /** W[row]·x through decoded spans: for the dtypes without a fused kernel. */
+    final float rowDotViaSpans(int row, float[] x, int xOff) {
+        float[] span = SPAN_SCRATCH.get();
+        float sum = 0f;
+        for (int c = 0; c < cols; c += SPAN) {
+            int count = Math.min(SPAN, cols - c);
+            decodeSpan(row, c, count, span, 0);
+            sum += VectorMath.dot(span, 0, x, xOff + c, count);
+        }
+        return sum;
     }
 
     /**

@@ -309,6 +309,25 @@ class WeightTest {
     }
 
     @Test
+    void emptyShapesMultiplyToNothing() {
+        for (DType dt : DType.values()) {
+            int cols = dt.blockSize();
+            Weight noRows = Weight.wrap(dt, MemorySegment.ofArray(new byte[0]), 0, cols);
+            noRows.matVec(new float[cols], 0, new float[0], 0);
+            noRows.matMul(new float[5 * cols], 0, 5, new float[0], 0);
+            float[] dIn = new float[cols];
+            java.util.Arrays.fill(dIn, 2f);
+            noRows.matMulTransposedAccumulate(new float[0], 0, 1, dIn, 0);
+            assertThat(dIn).as(dt.toString()).containsOnly(2f);
+            Weight noCols = Weight.wrap(dt, MemorySegment.ofArray(new byte[0]), 3, 0);
+            float[] out = {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7};
+            noCols.matVec(new float[0], 0, out, 0);
+            noCols.matMul(new float[0], 0, 5, out, 0);
+            assertThat(out).as(dt.toString()).containsOnly(0f);
+        }
+    }
+
+    @Test
     void blockSizesFollowGgml() {
         assertThat(DType.Q6_K.byteSize(512)).isEqualTo(420);
         assertThat(DType.Q6_K.blockSize()).isEqualTo(256);
