@@ -152,7 +152,7 @@ public final class DecodeBenchCommand implements Callable<Integer> {
             case "stories110m" -> ModelConfig.stories110M();
             default -> null;
         };
-        if (shape != null) return random(shape, dtype == null ? DType.F32 : dtype, new Rng(1));
+        if (shape != null) return random(shape, dtype == null ? DType.F32 : dtype, new Rng(1), arena);
         Path path = Path.of(model);
         if (Files.isRegularFile(path) && model.toLowerCase(Locale.ROOT).endsWith(".gguf")) {
             WeightSet mapped = TransformerGguf.map(path, arena).weights();
@@ -175,9 +175,11 @@ public final class DecodeBenchCommand implements Callable<Integer> {
 
     /**
      * Random weights (the init's N(0, 0.02)) made directly in {@code dtype}, a slab of rows at a
-     * time, so no float32 copy of the whole model ever exists and the peak RSS is the dtype's.
+     * time, so no float32 copy of the whole model ever exists and the peak RSS is the dtype's. The
+     * bytes are native, as mapped files are: kernels that see both heap and native segments slow
+     * down for both (the JIT's profile of the segment kind is polluted).
      */
-    static WeightSet random(ModelConfig config, DType dtype, Rng rng) {
+    static WeightSet random(ModelConfig config, DType dtype, Rng rng, Arena arena) {
         Map<String, Weight> matrices = new LinkedHashMap<>();
         Map<String, Tensor> vectors = new LinkedHashMap<>();
         for (ParameterBuffer.Layout.Entry e : TransformerLayout.of(config).entries()) {
@@ -191,7 +193,7 @@ public final class DecodeBenchCommand implements Callable<Integer> {
             int rows = d[0], cols = d[1];
             DType type = cols % dtype.blockSize() == 0 ? dtype : DType.F32;
             long rowBytes = type.byteSize(cols);
-            MemorySegment bytes = MemorySegment.ofArray(new byte[Math.toIntExact(rowBytes * rows)]);
+            MemorySegment bytes = arena.allocate(rowBytes * rows, 64);
             int slab = Math.max(1, (1 << 20) / cols);
             float[] values = new float[slab * cols];
             for (int r0 = 0; r0 < rows; r0 += slab) {
