@@ -164,6 +164,9 @@ public final class Safetensors {
                     int[] shape = new int[shapeNode.size()];
                     for (int i = 0; i < shape.length; i++) shape[i] = shapeNode.get(i).asInt();
                     Info info = new Info(f.getKey(), t.get("dtype").asText(), shape, offs.get(0).asLong(), offs.get(1).asLong());
+                    if (!List.of("F32", "F16", "BF16").contains(info.dtype())) {
+                        throw corrupt("tensor " + info.name() + " has dtype " + info.dtype() + ", which Anvil does not read (it reads F32, F16, BF16)");
+                    }
                     long bytes = info.elementCount() * bytesPer(info.dtype());
                     if (info.end() - info.begin() != bytes || info.begin() < 0 || dataStart + info.end() > size) {
                         throw corrupt("tensor " + info.name() + " " + java.util.Arrays.toString(shape) + " " + info.dtype()

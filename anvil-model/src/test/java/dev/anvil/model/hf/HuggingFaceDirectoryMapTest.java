@@ -64,4 +64,29 @@ class HuggingFaceDirectoryMapTest {
         assertThat(back.get(TransformerLayout.SCORE_HEAD).toArray()).containsExactly(net.tensor(TransformerLayout.SCORE_HEAD).toArray());
         assertThat(new Transformer(c, back).heads()).isEqualTo(heads);
     }
+
+    @Test
+    void aTensorOfAnUnknownDtypeIsNamedWithItsDtype(@TempDir Path dir) throws IOException {
+        String header = "{\"model.norm.weight\":{\"dtype\":\"I8\",\"shape\":[4],\"data_offsets\":[0,4]}}";
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + h.length + 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.putLong(h.length).put(h).put(new byte[4]);
+        Path file = dir.resolve("model.safetensors");
+        java.nio.file.Files.write(file, b.array());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new dev.anvil.model.Safetensors.Reader(file))
+                .hasMessageContaining(file.toString()).hasMessageContaining("tensor model.norm.weight has dtype I8");
+    }
+
+    @Test
+    void aMappedTensorOfTheWrongShapeNamesBothShapes(@TempDir Path dir) throws IOException {
+        ModelConfig c = ModelConfig.llama(40, 16, 1, 2, 1, 16);
+        Transformer net = new Transformer(c);
+        Path file = dir.resolve("model.safetensors");
+        ModelWeights.save(c, net.parameters(), file, Map.of());
+        ModelConfig wider = ModelConfig.llama(40, 16, 1, 2, 1, 32);
+        try (Arena arena = Arena.ofConfined()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelWeights.map(wider, Heads.languageModel(), java.util.List.of(file), arena))
+                    .hasMessageContaining("tensor 'model.embed_tokens.weight' has shape [40, 16], the model expects [40, 32]");
+        }
+    }
 }
