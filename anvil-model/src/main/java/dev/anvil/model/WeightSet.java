@@ -73,7 +73,6 @@ public final class WeightSet {
      */
     public WeightSet converted(DType dtype) {
         Map<String, Weight> m = new LinkedHashMap<>();
-        float[] row = null;
         for (var e : matrices.entrySet()) {
             Weight w = e.getValue();
             if (w.dtype() == dtype || w.cols() % dtype.blockSize() != 0) {
