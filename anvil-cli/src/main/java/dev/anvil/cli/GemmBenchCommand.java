@@ -46,9 +46,9 @@ public final class GemmBenchCommand implements Callable<Integer> {
         double median = seconds[repeats / 2];
         double gflops = 2.0 * m * n * k / median / 1e9;
         Output.result(Output.object().put("m", m).put("n", n).put("k", k).put("layout", layout.toUpperCase()).put("threads", pool.threads())
-                        .put("median_ms", median * 1e3).put("gflops", gflops),
-                () -> System.out.printf("sgemm %s %d×%d×%d on %d threads: %.1f GFLOP/s (median of %d, %.3f ms)%n",
-                        layout.toUpperCase(), m, n, k, pool.threads(), gflops, repeats, median * 1e3));
+                        .put("median_ms", median * 1e3).put("gflops", gflops).put("kernel", Gemm.kernelDescription()),
+                () -> System.out.printf("sgemm %s %d×%d×%d on %d threads: %.1f GFLOP/s (median of %d, %.3f ms)%n%s%n",
+                        layout.toUpperCase(), m, n, k, pool.threads(), gflops, repeats, median * 1e3, Gemm.kernelDescription()));
         return 0;
     }
 }
