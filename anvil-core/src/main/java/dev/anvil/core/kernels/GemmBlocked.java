@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Aᵀ, which would be a stride-lda walk, is always packed into MR-interleaved strips,
  * {@code strip[p·MR + r]}, one masked vector copy per k step. A itself is packed the same way or
  * read in place as MR independent row streams (each k step broadcasts {@code a[row·lda + p]} for
- * MR rows), as {@link GemmTuning#packA} says: in place saves the copy where the L1 can hold MR
+ * MR rows), as {@link GemmTuning#packsA} says: in place saves the copy where the L1 can hold MR
  * streams, packing wins where it cannot (see there). Bᵀ is packed through V×V register transposes.
  *
  * <p>Each slice's tile is folded into C as {@code alpha·tile + beta·C} on the first K slice and
@@ -90,7 +90,7 @@ final class GemmBlocked {
         int panels = (width + NR - 1) / NR;
         int kcDepth = tuning.kc();
         int kcMax = Math.min(kcDepth, k);
-        boolean packA = transA || tuning.packA();
+        boolean packA = transA || tuning.packsA(lda);
         // Per-thread scratch, grown on demand and kept: no garbage per call in steady state.
         float[][] buffers = BUFFERS.get();
         float[] bp = buffers[0];
@@ -99,7 +99,7 @@ final class GemmBlocked {
         float[] ap = null;
         if (packA) {
             ap = buffers[1];
-            if (ap == null || ap.length < kcMax * MR) ap = buffers[1] = new float[kcMax * MR];
+            if (ap == null || ap.length < kcMax * MR + V) ap = buffers[1] = new float[kcMax * MR + V];
         }
         for (int p0 = 0; p0 < k; p0 += kcDepth) {
             int kc = Math.min(kcDepth, k - p0);
@@ -165,8 +165,8 @@ final class GemmBlocked {
                     int p = 0;
                     if (rows > 0 && (V == 16 || V == 8)) {
                         for (; p <= kc - V; p += V) {
-                            if (V == 16) transpose16(b, src + p, ldb, rows, dst, d + p * NR);
-                            else transpose8(b, src + p, ldb, rows, dst, d + p * NR);
+                            if (V == 16) transpose16(b, src + p, ldb, rows, dst, d + p * NR, NR);
+                            else transpose8(b, src + p, ldb, rows, dst, d + p * NR, NR);
                         }
                     }
                     for (; p < kc; p++) {
@@ -195,8 +195,13 @@ final class GemmBlocked {
         return FloatVector.fromArray(SPECIES, index, 0);
     }
 
-    /** Transposes a 16×16 block: row t of B (t < rows, else zero), 16 consecutive p, becomes panel row p's 16 columns. */
-    private static void transpose16(float[] b, int src, int ldb, int rows, float[] dst, int d) {
+    /**
+     * Transposes a 16×16 block: row t of x (t < rows, else zero), 16 consecutive p, becomes the
+     * 16 floats at {@code dst[d + p·stride]}. The stores go in increasing p, so with a stride
+     * under 16 each one overwrites the previous one's surplus lanes and only the last spills
+     * 16 − stride floats past the block.
+     */
+    private static void transpose16(float[] b, int src, int ldb, int rows, float[] dst, int d, int stride) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector v0 = FloatVector.fromArray(SPECIES, b, src);
         FloatVector v1 = 1 < rows ? FloatVector.fromArray(SPECIES, b, src + 1 * ldb) : z;
@@ -258,26 +263,26 @@ final class GemmBlocked {
             FloatVector w14 = LO3.selectFrom(v14, v15), w15 = HI3.selectFrom(v14, v15);
             v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7; v8 = w8; v9 = w9; v10 = w10; v11 = w11; v12 = w12; v13 = w13; v14 = w14; v15 = w15;
         }
-        v0.intoArray(dst, d + 0 * NR);
-        v1.intoArray(dst, d + 1 * NR);
-        v2.intoArray(dst, d + 2 * NR);
-        v3.intoArray(dst, d + 3 * NR);
-        v4.intoArray(dst, d + 4 * NR);
-        v5.intoArray(dst, d + 5 * NR);
-        v6.intoArray(dst, d + 6 * NR);
-        v7.intoArray(dst, d + 7 * NR);
-        v8.intoArray(dst, d + 8 * NR);
-        v9.intoArray(dst, d + 9 * NR);
-        v10.intoArray(dst, d + 10 * NR);
-        v11.intoArray(dst, d + 11 * NR);
-        v12.intoArray(dst, d + 12 * NR);
-        v13.intoArray(dst, d + 13 * NR);
-        v14.intoArray(dst, d + 14 * NR);
-        v15.intoArray(dst, d + 15 * NR);
+        v0.intoArray(dst, d + 0 * stride);
+        v1.intoArray(dst, d + 1 * stride);
+        v2.intoArray(dst, d + 2 * stride);
+        v3.intoArray(dst, d + 3 * stride);
+        v4.intoArray(dst, d + 4 * stride);
+        v5.intoArray(dst, d + 5 * stride);
+        v6.intoArray(dst, d + 6 * stride);
+        v7.intoArray(dst, d + 7 * stride);
+        v8.intoArray(dst, d + 8 * stride);
+        v9.intoArray(dst, d + 9 * stride);
+        v10.intoArray(dst, d + 10 * stride);
+        v11.intoArray(dst, d + 11 * stride);
+        v12.intoArray(dst, d + 12 * stride);
+        v13.intoArray(dst, d + 13 * stride);
+        v14.intoArray(dst, d + 14 * stride);
+        v15.intoArray(dst, d + 15 * stride);
     }
 
-    /** Transposes a 8×8 block: row t of B (t < rows, else zero), 8 consecutive p, becomes panel row p's 8 columns. */
-    private static void transpose8(float[] b, int src, int ldb, int rows, float[] dst, int d) {
+    /** {@link #transpose16} for 8×8 blocks. */
+    private static void transpose8(float[] b, int src, int ldb, int rows, float[] dst, int d, int stride) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector v0 = FloatVector.fromArray(SPECIES, b, src);
         FloatVector v1 = 1 < rows ? FloatVector.fromArray(SPECIES, b, src + 1 * ldb) : z;
@@ -308,14 +313,14 @@ final class GemmBlocked {
             FloatVector w6 = LO2.selectFrom(v6, v7), w7 = HI2.selectFrom(v6, v7);
             v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7;
         }
-        v0.intoArray(dst, d + 0 * NR);
-        v1.intoArray(dst, d + 1 * NR);
-        v2.intoArray(dst, d + 2 * NR);
-        v3.intoArray(dst, d + 3 * NR);
-        v4.intoArray(dst, d + 4 * NR);
-        v5.intoArray(dst, d + 5 * NR);
-        v6.intoArray(dst, d + 6 * NR);
-        v7.intoArray(dst, d + 7 * NR);
+        v0.intoArray(dst, d + 0 * stride);
+        v1.intoArray(dst, d + 1 * stride);
+        v2.intoArray(dst, d + 2 * stride);
+        v3.intoArray(dst, d + 3 * stride);
+        v4.intoArray(dst, d + 4 * stride);
+        v5.intoArray(dst, d + 5 * stride);
+        v6.intoArray(dst, d + 6 * stride);
+        v7.intoArray(dst, d + 7 * stride);
     }
 
 
@@ -340,17 +345,21 @@ final class GemmBlocked {
 
     /**
      * Packs rows [i, i+mr) × k-range [p0, p0+kc) of op(A) = A as {@code dst[p·MR + r]}, zero rows
-     * past mr: each row is read as one sequential run, so MR rows lda apart never compete for the
-     * same L1 set while the kernel runs.
+     * past mr, through the V×V register transposes (V consecutive p of each row in, V strip
+     * columns out): the strip is then one sequential run, so MR rows lda apart never compete for
+     * the same L1 set while the kernel runs. {@code dst} needs V − MR floats of slack at the end.
      */
     static void packARows(float[] a, int aOff, int lda, int i, int mr, int p0, int kc, float[] dst) {
-        for (int r = 0; r < MR; r++) {
-            if (r < mr) {
-                int src = aOff + (i + r) * lda + p0;
-                for (int p = 0; p < kc; p++) dst[p * MR + r] = a[src + p];
-            } else {
-                for (int p = 0; p < kc; p++) dst[p * MR + r] = 0f;
+        int src = aOff + i * lda + p0;
+        int p = 0;
+        if (MR <= V && (V == 16 || V == 8)) {
+            for (; p <= kc - V; p += V) {
+                if (V == 16) transpose16(a, src + p, lda, mr, dst, p * MR, MR);
+                else transpose8(a, src + p, lda, mr, dst, p * MR, MR);
             }
+        }
+        for (; p < kc; p++) {
+            for (int r = 0; r < MR; r++) dst[p * MR + r] = r < mr ? a[src + r * lda + p] : 0f;
         }
     }
 }

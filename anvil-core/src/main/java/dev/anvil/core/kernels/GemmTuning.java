@@ -18,11 +18,14 @@ import jdk.incubator.vector.FloatVector;
  *
  * @param kc             depth of a K slice (changing it changes the per-element summation order)
  * @param nc             widest column chunk, so that KC × NC floats of packed B fit the L2
- * @param packA          whether A·B packs A into MR-interleaved strips as Aᵀ·B always does
+ * @param inPlaceRowsPerSet A·B reads A in place while at most this many of a strip's MR rows
+ *                       start in one L1 set, and packs it into MR-interleaved strips (as Aᵀ·B
+ *                       always does) otherwise: the L1d's ways; 0 always packs, MR never does
+ * @param l1dWayBytes    bytes of one L1d way (size / ways), the period of its set index
  * @param tasksPerThread column tasks per thread (see {@link GemmBlocked#multiply})
  * @param cpu            what the choice was made from, for {@link #describe()}
  */
-record GemmTuning(int kc, int nc, boolean packA, int tasksPerThread, String cpu) {
+record GemmTuning(int kc, int nc, int inPlaceRowsPerSet, int l1dWayBytes, int tasksPerThread, String cpu) {
 
     /** The tuning of this machine, with any {@code anvil.gemm.*} overrides applied. */
     static final GemmTuning SELECTED = select(Cpu.detect());
@@ -30,13 +33,37 @@ record GemmTuning(int kc, int nc, boolean packA, int tasksPerThread, String cpu)
     /** One line naming the kernel and blocking in use, for benchmarks and logs. */
     String describe() {
         return "sgemm " + GemmBlocked.MR + "×" + GemmBlocked.NR + " tile of " + GemmBlocked.SPECIES.vectorBitSize() + "-bit vectors, KC " + kc
-                + ", NC " + nc + ", A " + (packA ? "packed" : "in place (Aᵀ packed)") + ", " + tasksPerThread
+                + ", NC " + nc + ", A " + aPacking() + ", " + tasksPerThread
                 + " tasks/thread (" + cpu + ")";
     }
 
+    private String aPacking() {
+        if (inPlaceRowsPerSet <= 0) return "packed";
+        if (inPlaceRowsPerSet >= GemmBlocked.MR) return "in place (Aᵀ packed)";
+        return "packed when more than " + inPlaceRowsPerSet + " of " + GemmBlocked.MR + " rows share an L1 set, else in place";
+    }
+
+    /**
+     * Whether A·B packs A stored with row stride lda: whether more than {@link #inPlaceRowsPerSet}
+     * of a strip's rows start in the same L1 set. With 64-byte lines the set of a row start is
+     * {@code (r·lda·4 mod l1dWayBytes) / 64}; the rows then advance through the sets together.
+     */
+    boolean packsA(int lda) {
+        if (inPlaceRowsPerSet <= 0) return true;
+        if (inPlaceRowsPerSet >= GemmBlocked.MR || l1dWayBytes < 64) return false;
+        int sets = l1dWayBytes / 64;
+        int[] rowsInSet = new int[sets];
+        int most = 0;
+        for (int r = 0; r < GemmBlocked.MR; r++) {
+            int set = (int) ((long) r * lda * Float.BYTES % l1dWayBytes / 64);
+            most = Math.max(most, ++rowsInSet[set]);
+        }
+        return most > inPlaceRowsPerSet;
+    }
+
     /** The same tuning with other blocking. */
-    GemmTuning withBlocking(int kc, int nc, boolean packA) {
-        return new GemmTuning(kc, nc, packA, tasksPerThread, cpu);
+    GemmTuning withBlocking(int kc, int nc, int inPlaceRowsPerSet) {
+        return new GemmTuning(kc, nc, inPlaceRowsPerSet, l1dWayBytes, tasksPerThread, cpu);
     }
 
     /** What the selection rule reads. Sizes in bytes, 0 when unknown. */
@@ -126,12 +153,14 @@ record GemmTuning(int kc, int nc, boolean packA, int tasksPerThread, String cpu)
      * 92 GFLOP/s): the panels stream from L2 to L1 in order, so the prefetcher hides the part
      * that spills to L3; with 2 or more threads the chunks are narrower anyway.
      *
-     * <p>packA: A read in place is MR row streams lda apart. When lda is a multiple of 4 KB (1024³,
-     * 2048³, most model widths) all MR streams fall in one L1 set, and with fewer ways than MR
-     * they evict each other every k step. Sapphire Rapids' L1d has 12 ways for the 12 rows, and
-     * there in place measured faster (1024³ on one core: 129 in place vs 122 packed; 192×4096×256:
-     * 133 both); Zen 4's has 8, and there packing measured faster (one core, CPU time: 2048³ 72 →
-     * 92, 1024³ 88 → 93 GFLOP/s; OpenBLAS 93, 95). The ways decide, so a CPU reporting none packs.
+     * <p>inPlaceRowsPerSet: A read in place is MR row streams lda apart. When lda is a multiple of
+     * 4 KB (1024³, 2048³) all MR streams fall in one L1 set, and with fewer ways than MR they
+     * evict each other every k step. Sapphire Rapids' L1d has 12 ways for the 12 rows, and there
+     * in place measured faster (1024³ on one core: 129 in place vs 122 packed; 192×4096×256: 133
+     * both); Zen 4's has 8, and there packing measured faster at 2048³ (one core, CPU time: 70-72
+     * → 87-92 GFLOP/s; OpenBLAS 93-99) and 1024³ (88 → 93; OpenBLAS 95), but slower where the rows
+     * spread over the sets (lda 768, 3 rows a set: 256×2304×768 89.5 in place vs 75.8 packed,
+     * OpenBLAS 86). So the L1d's ways are the limit, and a CPU reporting none packs.
      *
      * <p>tasksPerThread: more tasks balance better when another process steals a core; fewer give
      * each task wider chunks, so a strip of A loaded into L1 feeds more panels. Measured on the
@@ -139,12 +168,13 @@ record GemmTuning(int kc, int nc, boolean packA, int tasksPerThread, String cpu)
      * 2048³ 273, 256×2304×768 254, 768×3072×768 281; 2 → 276, 289, 250, 288; 1 → 275, 288, 189, 220.
      */
     static GemmTuning select(Cpu cpu) {
-        boolean packA = cpu.l1dWays() < GemmBlocked.MR;
+        int inPlaceRowsPerSet = cpu.l1dWays();
+        int l1dWayBytes = cpu.l1dWays() > 0 ? (int) (cpu.l1d() / cpu.l1dWays()) : 0;
         int kc = Integer.getInteger("anvil.gemm.kc", 256);
         int nc = Integer.getInteger("anvil.gemm.nc", 1024);
         String packAProperty = System.getProperty("anvil.gemm.packA");
-        if (packAProperty != null) packA = Boolean.parseBoolean(packAProperty);
+        if (packAProperty != null) inPlaceRowsPerSet = Boolean.parseBoolean(packAProperty) ? 0 : GemmBlocked.MR;
         int tasksPerThread = Integer.getInteger("anvil.gemm.tasksPerThread", 2);
-        return new GemmTuning(kc, nc, packA, tasksPerThread, cpu.toString());
+        return new GemmTuning(kc, nc, inPlaceRowsPerSet, l1dWayBytes, tasksPerThread, cpu.toString());
     }
 }

@@ -67,17 +67,18 @@ class GemmTest {
     }
 
     /**
-     * Every blocking a CPU may select, whichever this machine selects: A in place and packed (the
-     * per-CPU choice), and a shallow, narrow blocking that puts K-slice and column-chunk
+     * Every blocking a CPU may select, whichever this machine selects: this machine's, A always in
+     * place and always packed (the per-CPU, per-stride choice), and a shallow, narrow blocking that puts K-slice and column-chunk
      * boundaries inside the small shapes.
      */
     @Provide
     Arbitrary<GemmTuning> tunings() {
         GemmTuning selected = GemmTuning.SELECTED;
-        return Arbitraries.of(selected.withBlocking(selected.kc(), selected.nc(), false),
-                selected.withBlocking(selected.kc(), selected.nc(), true),
-                selected.withBlocking(5, 2 * GemmBlocked.NR, true),
-                selected.withBlocking(7, 3 * GemmBlocked.NR, false));
+        return Arbitraries.of(selected,
+                selected.withBlocking(selected.kc(), selected.nc(), GemmBlocked.MR),
+                selected.withBlocking(selected.kc(), selected.nc(), 0),
+                selected.withBlocking(5, 2 * GemmBlocked.NR, 0),
+                selected.withBlocking(7, 3 * GemmBlocked.NR, GemmBlocked.MR));
     }
 
     @Property(tries = 600)
@@ -97,9 +98,22 @@ class GemmTest {
         for (boolean transA : new boolean[] {false, true}) {
             Case cs = new Case(transA, false, 100, 70, 600, 1f, 0.5f, 1, 3, 2, 1, 0, 5, 11);
             GemmTuning selected = GemmTuning.SELECTED;
-            assertThat(run(cs, POOL2, selected.withBlocking(selected.kc(), selected.nc(), true)))
-                    .isEqualTo(run(cs, POOL2, selected.withBlocking(selected.kc(), selected.nc(), false)));
+            assertThat(run(cs, POOL2, selected.withBlocking(selected.kc(), selected.nc(), 0)))
+                    .isEqualTo(run(cs, POOL2, selected.withBlocking(selected.kc(), selected.nc(), GemmBlocked.MR)));
         }
+    }
+
+    @Test
+    void packsAWhenMoreRowsShareAnL1SetThanItHasWays() {
+        // Zen 4's L1d: 32 KB, 8 ways of 4 KB. lda 1024 puts all 12 rows in one set, lda 768 three
+        // (rows 4 apart), lda 1000 one; Sapphire Rapids' 12 ways hold all 12.
+        GemmTuning zen4 = new GemmTuning(256, 1024, 8, 4096, 2, "test");
+        assertThat(zen4.packsA(1024)).isEqualTo(GemmBlocked.MR > 8);
+        assertThat(zen4.packsA(2048)).isEqualTo(GemmBlocked.MR > 8);
+        assertThat(zen4.packsA(768)).isFalse();
+        assertThat(zen4.packsA(1000)).isFalse();
+        assertThat(new GemmTuning(256, 1024, 12, 4096, 2, "test").packsA(1024)).isFalse();
+        assertThat(new GemmTuning(256, 1024, 0, 0, 2, "test").packsA(768)).isTrue();
     }
 
     @Test
