@@ -8,8 +8,10 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * How {@link GemmBlocked} is blocked on this CPU, chosen once from what the CPU reports: the
- * L1d and L2 of cpu0 (from {@code /sys/devices/system/cpu/cpu0/cache}), the vendor and family
- * (from {@code /proc/cpuinfo}) and the vector width. Every field can be forced with a system
+ * L1d's size and associativity (from {@code /sys/devices/system/cpu/cpu0/cache}) against the
+ * register tile's MR rows, which follow the vector width. The vendor, family and L2 (from
+ * {@code /proc/cpuinfo} and sysfs) are read for {@link #describe()}: no rule needs them yet,
+ * the measurements that found none are in {@link #select}. Every field can be forced with a system
  * property ({@code -Danvil.gemm.kc}, {@code .nc}, {@code .packA}, {@code .tasksPerThread}),
  * which is how the variants are measured; GemmTest runs its properties on each.
  *
@@ -51,14 +53,17 @@ record GemmTuning(int kc, int nc, int inPlaceRowsPerSet, int l1dWayBytes, int ta
     boolean packsA(int lda) {
         if (inPlaceRowsPerSet <= 0) return true;
         if (inPlaceRowsPerSet >= GemmBlocked.MR || l1dWayBytes < 64) return false;
-        int sets = l1dWayBytes / 64;
-        int[] rowsInSet = new int[sets];
-        int most = 0;
+        // MR² comparisons rather than a count per set: no garbage per call.
         for (int r = 0; r < GemmBlocked.MR; r++) {
-            int set = (int) ((long) r * lda * Float.BYTES % l1dWayBytes / 64);
-            most = Math.max(most, ++rowsInSet[set]);
+            int sharing = 0;
+            for (int q = 0; q < GemmBlocked.MR; q++) if (l1dSet(q, lda) == l1dSet(r, lda)) sharing++;
+            if (sharing > inPlaceRowsPerSet) return true;
         }
-        return most > inPlaceRowsPerSet;
+        return false;
+    }
+
+    private long l1dSet(int row, int lda) {
+        return (long) row * lda * Float.BYTES % l1dWayBytes / 64;
     }
 
     /** The same tuning with other blocking. */
@@ -144,7 +149,9 @@ record GemmTuning(int kc, int nc, int inPlaceRowsPerSet, int l1dWayBytes, int ta
      *
      * <p>KC: a strip's rows of A (MR·KC floats, 12 KB) stay in L1 next to the panel being
      * streamed. Measured at 1024³ on one core of the Sapphire Rapids machine (CPU time): 128 → 136,
-     * 192 → 140, 256 → 142-145, 384 → 131-134, 512 → 122-125 GFLOP/s. The same everywhere, so
+     * 192 → 140, 256 → 142-145, 384 → 131-134, 512 → 122-125 GFLOP/s; on Zen 4, whose L1d is
+     * 32 KB rather than 48, smaller slices did not pay either (one core, A packed, 1024³ and
+     * 2048³: 128 → 72-81, 192 → 54-80, 256 → 82-95 GFLOP/s). The same everywhere, so
      * results have the same bits on every CPU with the same vector width (KC sets the order in
      * which each element's products are summed).
      *
@@ -159,8 +166,8 @@ record GemmTuning(int kc, int nc, int inPlaceRowsPerSet, int l1dWayBytes, int ta
      * in place measured faster (1024³ on one core: 129 in place vs 122 packed; 192×4096×256: 133
      * both); Zen 4's has 8, and there packing measured faster at 2048³ (one core, CPU time: 70-72
      * → 87-92 GFLOP/s; OpenBLAS 93-99) and 1024³ (88 → 93; OpenBLAS 95), but slower where the rows
-     * spread over the sets (lda 768, 3 rows a set: 256×2304×768 89.5 in place vs 75.8 packed,
-     * OpenBLAS 86). So the L1d's ways are the limit, and a CPU reporting none packs.
+     * spread over the sets (lda 768, 3 rows a set: 768×3072×768 85 in place vs 68 packed, twice;
+     * 256×2304×768 76-89 vs 76-86, OpenBLAS 85-96). So the L1d's ways are the limit, and a CPU reporting none packs.
      *
      * <p>tasksPerThread: more tasks balance better when another process steals a core; fewer give
      * each task wider chunks, so a strip of A loaded into L1 feeds more panels. Measured on the
