@@ -16,7 +16,8 @@ import dev.anvil.core.compute.ComputePool;
  * B, and beta 0 overwrites C without reading it (NaN there does not survive).
  *
  * <p>Two implementations: {@link GemmBlocked}, cache-blocked over packed B panels with a 12×32
- * register tile on AVX-512 ({@link GemmMicrokernels}), for everything but the shapes where packing
+ * register tile on AVX-512 ({@link GemmMicrokernels}) and blocking chosen per CPU
+ * ({@link GemmTuning}, shown by {@link #kernelDescription}), for everything but the shapes where packing
  * does not pay, which {@link GemmDirect} computes straight from the operands (see
  * {@link #useDirect}). Both run on the {@link ComputePool}.
  */
@@ -35,6 +36,18 @@ public final class Gemm {
     public static void sgemm(ComputePool pool, boolean transA, boolean transB, int m, int n, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
+        sgemm(pool, GemmTuning.SELECTED, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /** The kernel and blocking this machine uses, and what they were chosen from, in one line. */
+    public static String kernelDescription() {
+        return GemmTuning.SELECTED.describe();
+    }
+
+    /** {@code C = alpha·op(A)·op(B) + beta·C} with the given blocking (tests run every variant). */
+    static void sgemm(ComputePool pool, GemmTuning tuning, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                      float beta, float[] c, int cOff, int ldc) {
         checkArguments(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
         if (m == 0 || n == 0) return;
         if (k == 0 || alpha == 0f) {
@@ -45,7 +58,7 @@ public final class Gemm {
         if (useDirect(m, n, k)) {
             GemmDirect.multiply(pool, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
-            GemmBlocked.multiply(pool, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            GemmBlocked.multiply(pool, tuning, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
     }
 

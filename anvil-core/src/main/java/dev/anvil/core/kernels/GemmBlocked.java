@@ -13,22 +13,21 @@ import jdk.incubator.vector.VectorSpecies;
  * <ol>
  *   <li>Columns of C are cut into chunks (a whole number of NR-wide panels, at most NC columns);
  *       each chunk is one parallel task, so packed B is never duplicated between threads, and
- *       {@link #TASKS_PER_THREAD} tasks per thread, handed out by the pool's atomic counter, keep both cores busy
+ *       {@link GemmTuning#tasksPerThread} tasks per thread, handed out by the pool's atomic counter, keep both cores busy
  *       when one is slowed down. When there are too few panels for that, rows are split as well
  *       (those tasks then pack the same B chunk, a cost of k·n each, small next to m·n·k).</li>
  *   <li>K is cut into KC-deep slices; a chunk's B slice is packed into NR-wide panels,
- *       {@code panel[p·NR + j]}, zero-padded past the last column (KC × NC floats = 1 MB at
- *       most, so it stays in the 2 MB L2).</li>
+ *       {@code panel[p·NR + j]}, zero-padded past the last column (KC × NC floats, sized to the
+ *       L2 by {@link GemmTuning}).</li>
  *   <li>Rows are walked in MR-row strips; a strip's KC-deep rows of A stay in L1 while every
  *       panel of the chunk streams past them from L2.</li>
  * </ol>
  *
- * <p>A is read in place as MR independent row streams when it is not transposed: each k step
- * broadcasts {@code a[row·lda + p]} for MR rows; C2 drops the range checks of {@code base + p} and
- * the prefetcher follows MR sequential streams. Packing A into MR-interleaved strips instead
- * measured the same or slower for A·B (1024³ on one core: 122 packed vs 129 in place; 192×4096×256:
- * 133 both), so only Aᵀ, which would be a stride-lda walk, is packed: {@code strip[p·MR + r]}, one
- * masked vector copy per k step. Bᵀ is packed through V×V register transposes.
+ * <p>Aᵀ, which would be a stride-lda walk, is always packed into MR-interleaved strips,
+ * {@code strip[p·MR + r]}, one masked vector copy per k step. A itself is packed the same way or
+ * read in place as MR independent row streams (each k step broadcasts {@code a[row·lda + p]} for
+ * MR rows), as {@link GemmTuning#packsA} says: in place saves the copy where the L1 can hold MR
+ * streams, packing wins where it cannot (see there). Bᵀ is packed through V×V register transposes.
  *
  * <p>Each slice's tile is folded into C as {@code alpha·tile + beta·C} on the first K slice and
  * {@code alpha·tile + C} after it; beta 0 never reads C, so NaN there is overwritten.
@@ -37,40 +36,32 @@ final class GemmBlocked {
 
     private GemmBlocked() {}
 
+    /**
+     * Vectors of the register tile: the preferred width on every CPU so far. On Zen 4, which runs
+     * a 512-bit FMA as two halves on its 256-bit units, a 12×16 tile of 256-bit vectors (same
+     * registers, half the work per load) measured slower than 12×32 of 512-bit ones, one core,
+     * CPU time, A packed: 2048³ 67-78 vs 78-89, 1024³ 67-73 vs 90, 256×2304×768 NT 60-79 vs 72,
+     * 768×2304×256 TN 67-69 vs 82 GFLOP/s (OpenBLAS 92, 99, 82, 95).
+     */
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     static final int V = SPECIES.length();
     /** Panel width: two vectors (32 floats with AVX-512, 16 with AVX2). */
     static final int NR = 2 * V;
     /** Rows of the register tile: 12 with 32 vector registers (AVX-512), 6 with 16 (AVX2). */
     static final int MR = V >= 16 ? 12 : 6;
-    /**
-     * Depth of a K slice: a strip's rows of A (MR·KC floats, 12 KB) stay in L1 next to the
-     * panel being streamed. Measured at 1024³ on one core (CPU time): 128 → 136, 192 → 140,
-     * 256 → 142-145, 384 → 131-134, 512 → 122-125 GFLOP/s.
-     */
-    static final int KC = 256;
-    /** Widest column chunk: KC × NC floats of packed B (1 MB) stay within a 2 MB L2. */
-    static final int NC = 1024;
-    /**
-     * Column tasks per thread. More tasks balance better when another process steals a core;
-     * fewer give each task wider chunks, so a strip of A loaded into L1 feeds more panels.
-     * Measured on the quiet 2-core machine (GFLOP/s, 2 threads, medians of 3):
-     * 4 → 1024³ 260, 2048³ 273, 256×2304×768 254, 768×3072×768 281;
-     * 2 → 276, 289, 250, 288; 1 → 275, 288, 189, 220. Override with -Danvil.gemm.tasksPerThread.
-     */
-    static final int TASKS_PER_THREAD = Integer.getInteger("anvil.gemm.tasksPerThread", 2);
 
     private static final ThreadLocal<float[][]> BUFFERS = ThreadLocal.withInitial(() -> new float[][] {null, null, new float[MR * NR]});
 
-    static void multiply(ComputePool pool, boolean transA, boolean transB, int m, int n, int k, float alpha,
+    static void multiply(ComputePool pool, GemmTuning tuning, boolean transA, boolean transB, int m, int n, int k, float alpha,
                          float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                          float beta, float[] c, int cOff, int ldc) {
         int panels = (n + NR - 1) / NR;
         int threads = pool.threads();
-        // Aim for TASKS_PER_THREAD tasks per thread so a descheduled thread does not stall the call, but
+        // Aim for tuning.tasksPerThread() tasks per thread so a descheduled thread does not stall the call, but
         // keep chunks at least 2 panels wide so A is not re-streamed for too little work.
-        int wantTasks = threads == 1 ? 1 : threads * TASKS_PER_THREAD;
-        int colChunks = Math.max((n + NC - 1) / NC, Math.min(wantTasks, panels / 2));
+        int wantTasks = threads == 1 ? 1 : threads * tuning.tasksPerThread();
+        int nc = tuning.nc();
+        int colChunks = Math.max((n + nc - 1) / nc, Math.min(wantTasks, panels / 2));
         int rowChunks = 1;
         if (colChunks < wantTasks) {
             // Row tasks of at least 8 strips: each one packs its own copy of the B chunk.
@@ -87,29 +78,31 @@ final class GemmBlocked {
             int ci = t % cc, ri = t / cc;
             int j0 = ci * ppc * NR, j1 = Math.min(n, j0 + ppc * NR);
             int i0 = ri * rpc, i1 = Math.min(m, i0 + rpc);
-            task(transA, transB, i0, i1, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            task(tuning, transA, transB, i0, i1, j0, j1, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         });
     }
 
     /** Computes rows [i0, i1) × columns [j0, j1) of C on the calling thread. */
-    private static void task(boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
+    private static void task(GemmTuning tuning, boolean transA, boolean transB, int i0, int i1, int j0, int j1, int k, float alpha,
                              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                              float beta, float[] c, int cOff, int ldc) {
         int width = j1 - j0;
         int panels = (width + NR - 1) / NR;
-        int kcMax = Math.min(KC, k);
+        int kcDepth = tuning.kc();
+        int kcMax = Math.min(kcDepth, k);
+        boolean packA = transA || tuning.packsA(lda);
         // Per-thread scratch, grown on demand and kept: no garbage per call in steady state.
         float[][] buffers = BUFFERS.get();
         float[] bp = buffers[0];
         if (bp == null || bp.length < kcMax * panels * NR) bp = buffers[0] = new float[kcMax * panels * NR];
         float[] tile = buffers[2];
         float[] ap = null;
-        if (transA) {
+        if (packA) {
             ap = buffers[1];
-            if (ap == null || ap.length < kcMax * MR) ap = buffers[1] = new float[kcMax * MR];
+            if (ap == null || ap.length < kcMax * MR + V) ap = buffers[1] = new float[kcMax * MR + V];
         }
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int kc = Math.min(KC, k - p0);
+        for (int p0 = 0; p0 < k; p0 += kcDepth) {
+            int kc = Math.min(kcDepth, k - p0);
             float sliceBeta = p0 == 0 ? beta : 1f;
             packB(transB, b, bOff, ldb, p0, kc, j0, j1, bp);
             // Strip outer, panels inner: the strip's kc-deep rows of A (12 KB) stay in L1 while
@@ -118,12 +111,13 @@ final class GemmBlocked {
             for (int i = i0; i < i1; i += MR) {
                 int mr = Math.min(MR, i1 - i);
                 if (transA) packAStrip(a, aOff, lda, i, mr, p0, kc, ap);
+                else if (packA) packARows(a, aOff, lda, i, mr, p0, kc, ap);
                 for (int jp = 0; jp < panels; jp++) {
                     int j = j0 + jp * NR;
                     int nr = Math.min(NR, j1 - j);
                     int panelOff = jp * kc * NR;
                     int cIdx = cOff + i * ldc + j;
-                    if (transA) {
+                    if (packA) {
                         GemmMicrokernels.packed(kc, ap, 0, mr, bp, panelOff, c, cIdx, ldc, nr, alpha, sliceBeta, tile);
                     } else {
                         GemmMicrokernels.rows(kc, a, aOff + i * lda + p0, lda, mr, bp, panelOff, c, cIdx, ldc, nr, alpha, sliceBeta, tile);
@@ -171,8 +165,8 @@ final class GemmBlocked {
                     int p = 0;
                     if (rows > 0 && (V == 16 || V == 8)) {
                         for (; p <= kc - V; p += V) {
-                            if (V == 16) transpose16(b, src + p, ldb, rows, dst, d + p * NR);
-                            else transpose8(b, src + p, ldb, rows, dst, d + p * NR);
+                            if (V == 16) transpose16(b, src + p, ldb, rows, dst, d + p * NR, NR);
+                            else transpose8(b, src + p, ldb, rows, dst, d + p * NR, NR);
                         }
                     }
                     for (; p < kc; p++) {
@@ -201,8 +195,13 @@ final class GemmBlocked {
         return FloatVector.fromArray(SPECIES, index, 0);
     }
 
-    /** Transposes a 16×16 block: row t of B (t < rows, else zero), 16 consecutive p, becomes panel row p's 16 columns. */
-    private static void transpose16(float[] b, int src, int ldb, int rows, float[] dst, int d) {
+    /**
+     * Transposes a 16×16 block: row t of x (t < rows, else zero), 16 consecutive p, becomes the
+     * 16 floats at {@code dst[d + p·stride]}. The stores go in increasing p, so with a stride
+     * under 16 each one overwrites the previous one's surplus lanes and only the last spills
+     * 16 − stride floats past the block.
+     */
+    private static void transpose16(float[] b, int src, int ldb, int rows, float[] dst, int d, int stride) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector v0 = FloatVector.fromArray(SPECIES, b, src);
         FloatVector v1 = 1 < rows ? FloatVector.fromArray(SPECIES, b, src + 1 * ldb) : z;
@@ -264,26 +263,26 @@ final class GemmBlocked {
             FloatVector w14 = LO3.selectFrom(v14, v15), w15 = HI3.selectFrom(v14, v15);
             v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7; v8 = w8; v9 = w9; v10 = w10; v11 = w11; v12 = w12; v13 = w13; v14 = w14; v15 = w15;
         }
-        v0.intoArray(dst, d + 0 * NR);
-        v1.intoArray(dst, d + 1 * NR);
-        v2.intoArray(dst, d + 2 * NR);
-        v3.intoArray(dst, d + 3 * NR);
-        v4.intoArray(dst, d + 4 * NR);
-        v5.intoArray(dst, d + 5 * NR);
-        v6.intoArray(dst, d + 6 * NR);
-        v7.intoArray(dst, d + 7 * NR);
-        v8.intoArray(dst, d + 8 * NR);
-        v9.intoArray(dst, d + 9 * NR);
-        v10.intoArray(dst, d + 10 * NR);
-        v11.intoArray(dst, d + 11 * NR);
-        v12.intoArray(dst, d + 12 * NR);
-        v13.intoArray(dst, d + 13 * NR);
-        v14.intoArray(dst, d + 14 * NR);
-        v15.intoArray(dst, d + 15 * NR);
+        v0.intoArray(dst, d + 0 * stride);
+        v1.intoArray(dst, d + 1 * stride);
+        v2.intoArray(dst, d + 2 * stride);
+        v3.intoArray(dst, d + 3 * stride);
+        v4.intoArray(dst, d + 4 * stride);
+        v5.intoArray(dst, d + 5 * stride);
+        v6.intoArray(dst, d + 6 * stride);
+        v7.intoArray(dst, d + 7 * stride);
+        v8.intoArray(dst, d + 8 * stride);
+        v9.intoArray(dst, d + 9 * stride);
+        v10.intoArray(dst, d + 10 * stride);
+        v11.intoArray(dst, d + 11 * stride);
+        v12.intoArray(dst, d + 12 * stride);
+        v13.intoArray(dst, d + 13 * stride);
+        v14.intoArray(dst, d + 14 * stride);
+        v15.intoArray(dst, d + 15 * stride);
     }
 
-    /** Transposes a 8×8 block: row t of B (t < rows, else zero), 8 consecutive p, becomes panel row p's 8 columns. */
-    private static void transpose8(float[] b, int src, int ldb, int rows, float[] dst, int d) {
+    /** {@link #transpose16} for 8×8 blocks. */
+    private static void transpose8(float[] b, int src, int ldb, int rows, float[] dst, int d, int stride) {
         FloatVector z = FloatVector.zero(SPECIES);
         FloatVector v0 = FloatVector.fromArray(SPECIES, b, src);
         FloatVector v1 = 1 < rows ? FloatVector.fromArray(SPECIES, b, src + 1 * ldb) : z;
@@ -314,14 +313,14 @@ final class GemmBlocked {
             FloatVector w6 = LO2.selectFrom(v6, v7), w7 = HI2.selectFrom(v6, v7);
             v0 = w0; v1 = w1; v2 = w2; v3 = w3; v4 = w4; v5 = w5; v6 = w6; v7 = w7;
         }
-        v0.intoArray(dst, d + 0 * NR);
-        v1.intoArray(dst, d + 1 * NR);
-        v2.intoArray(dst, d + 2 * NR);
-        v3.intoArray(dst, d + 3 * NR);
-        v4.intoArray(dst, d + 4 * NR);
-        v5.intoArray(dst, d + 5 * NR);
-        v6.intoArray(dst, d + 6 * NR);
-        v7.intoArray(dst, d + 7 * NR);
+        v0.intoArray(dst, d + 0 * stride);
+        v1.intoArray(dst, d + 1 * stride);
+        v2.intoArray(dst, d + 2 * stride);
+        v3.intoArray(dst, d + 3 * stride);
+        v4.intoArray(dst, d + 4 * stride);
+        v5.intoArray(dst, d + 5 * stride);
+        v6.intoArray(dst, d + 6 * stride);
+        v7.intoArray(dst, d + 7 * stride);
     }
 
 
@@ -341,6 +340,26 @@ final class GemmBlocked {
                 int src = aOff + (p0 + p) * lda + i;
                 for (int r = 0; r < MR; r++) dst[p * MR + r] = r < mr ? a[src + r] : 0f;
             }
+        }
+    }
+
+    /**
+     * Packs rows [i, i+mr) × k-range [p0, p0+kc) of op(A) = A as {@code dst[p·MR + r]}, zero rows
+     * past mr, through the V×V register transposes (V consecutive p of each row in, V strip
+     * columns out): the strip is then one sequential run, so MR rows lda apart never compete for
+     * the same L1 set while the kernel runs. {@code dst} needs V − MR floats of slack at the end.
+     */
+    static void packARows(float[] a, int aOff, int lda, int i, int mr, int p0, int kc, float[] dst) {
+        int src = aOff + i * lda + p0;
+        int p = 0;
+        if (MR <= V && (V == 16 || V == 8)) {
+            for (; p <= kc - V; p += V) {
+                if (V == 16) transpose16(a, src + p, lda, mr, dst, p * MR, MR);
+                else transpose8(a, src + p, lda, mr, dst, p * MR, MR);
+            }
+        }
+        for (; p < kc; p++) {
+            for (int r = 0; r < MR; r++) dst[p * MR + r] = r < mr ? a[src + r * lda + p] : 0f;
         }
     }
 }

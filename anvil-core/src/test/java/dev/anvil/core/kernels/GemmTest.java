@@ -66,15 +66,59 @@ class GemmTest {
                         offs[0], (int) rest[0], offs[1], (int) rest[1], offs[2], (int) rest[2], rest[3]));
     }
 
-    @Property(tries = 300)
-    void matchesFloat64Reference(@ForAll("cases") Case cs) {
-        check(cs, POOL2);
+    /**
+     * Every blocking a CPU may select, whichever this machine selects: this machine's, A always in
+     * place and always packed (the per-CPU, per-stride choice), and a shallow, narrow blocking that puts K-slice and column-chunk
+     * boundaries inside the small shapes.
+     */
+    @Provide
+    Arbitrary<GemmTuning> tunings() {
+        GemmTuning selected = GemmTuning.SELECTED;
+        return Arbitraries.of(selected,
+                selected.withBlocking(selected.kc(), selected.nc(), GemmBlocked.MR),
+                selected.withBlocking(selected.kc(), selected.nc(), 0),
+                selected.withBlocking(5, 2 * GemmBlocked.NR, 0),
+                selected.withBlocking(7, 3 * GemmBlocked.NR, GemmBlocked.MR));
     }
 
-    @Property(tries = 40)
-    void matchesReferenceOnOneAndThreeThreads(@ForAll("cases") Case cs) {
-        check(cs, POOL1);
-        check(cs, POOL3);
+    @Property(tries = 600)
+    void matchesFloat64Reference(@ForAll("cases") Case cs, @ForAll("tunings") GemmTuning tuning) {
+        check(cs, POOL2, tuning);
+    }
+
+    @Property(tries = 80)
+    void matchesReferenceOnOneAndThreeThreads(@ForAll("cases") Case cs, @ForAll("tunings") GemmTuning tuning) {
+        check(cs, POOL1, tuning);
+        check(cs, POOL3, tuning);
+    }
+
+    @Test
+    void packingADoesNotChangeTheBits() {
+        // Where A sits does not change the order in which each element's products are summed.
+        for (boolean transA : new boolean[] {false, true}) {
+            Case cs = new Case(transA, false, 100, 70, 600, 1f, 0.5f, 1, 3, 2, 1, 0, 5, 11);
+            GemmTuning selected = GemmTuning.SELECTED;
+            assertThat(run(cs, POOL2, selected.withBlocking(selected.kc(), selected.nc(), 0)))
+                    .isEqualTo(run(cs, POOL2, selected.withBlocking(selected.kc(), selected.nc(), GemmBlocked.MR)));
+        }
+    }
+
+    @Test
+    void packsAWhenMoreRowsShareAnL1SetThanItHasWays() {
+        // Zen 4's L1d: 32 KB, 8 ways of 4 KB. lda 1024 puts all 12 rows in one set, lda 768 three
+        // (rows 4 apart), lda 1000 one; Sapphire Rapids' 12 ways hold all 12.
+        GemmTuning zen4 = new GemmTuning(256, 1024, 8, 4096, 2, "test");
+        assertThat(zen4.packsA(1024)).isEqualTo(GemmBlocked.MR > 8);
+        assertThat(zen4.packsA(2048)).isEqualTo(GemmBlocked.MR > 8);
+        assertThat(zen4.packsA(768)).isFalse();
+        assertThat(zen4.packsA(1000)).isFalse();
+        assertThat(new GemmTuning(256, 1024, 12, 4096, 2, "test").packsA(1024)).isFalse();
+        assertThat(new GemmTuning(256, 1024, 0, 0, 2, "test").packsA(768)).isTrue();
+    }
+
+    @Test
+    void selectionIsDescribed() {
+        assertThat(Gemm.kernelDescription()).contains("tile of").contains("KC " + GemmTuning.SELECTED.kc());
     }
 
     @Test
@@ -160,6 +204,24 @@ class GemmTest {
      * with the alpha and beta roundings, (k + 3)·u·2 bounds every element.
      */
     private static void check(Case cs, ComputePool pool) {
+        check(cs, pool, GemmTuning.SELECTED);
+    }
+
+    /** The C array after running the case with the given blocking. */
+    private static float[] run(Case cs, ComputePool pool, GemmTuning tuning) {
+        return run(cs, pool, tuning, operands(cs));
+    }
+
+    private static float[] run(Case cs, ComputePool pool, GemmTuning tuning, Operands o) {
+        Gemm.sgemm(pool, tuning, cs.transA(), cs.transB(), cs.m(), cs.n(), cs.k(), cs.alpha(), o.a, cs.aOff(), o.lda,
+                o.b, cs.bOff(), o.ldb, cs.beta(), o.c, cs.cOff(), o.ldc);
+        return o.c;
+    }
+
+    /** A case's arrays, filled from its seed, with C's m×n window NaN when beta is 0. */
+    private record Operands(float[] a, int lda, float[] b, int ldb, float[] c, int ldc) {}
+
+    private static Operands operands(Case cs) {
         SplittableRandom r = new SplittableRandom(cs.seed());
         int m = cs.m(), n = cs.n(), k = cs.k();
         int aRows = cs.transA() ? k : m, aCols = cs.transA() ? m : k;
@@ -171,9 +233,15 @@ class GemmTest {
         if (cs.beta() == 0f) {
             for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) c[cs.cOff() + i * ldc + j] = Float.NaN;
         }
-        float[] c0 = c.clone();
-        Gemm.sgemm(pool, cs.transA(), cs.transB(), m, n, k, cs.alpha(), a, cs.aOff(), lda, b, cs.bOff(), ldb,
-                cs.beta(), c, cs.cOff(), ldc);
+        return new Operands(a, lda, b, ldb, c, ldc);
+    }
+
+    private static void check(Case cs, ComputePool pool, GemmTuning tuning) {
+        int m = cs.m(), n = cs.n(), k = cs.k();
+        Operands o = operands(cs);
+        float[] a = o.a, b = o.b, c0 = o.c.clone();
+        int lda = o.lda, ldb = o.ldb, ldc = o.ldc;
+        float[] c = run(cs, pool, tuning, o);
         double u = Math.ulp(1f) / 2;
         double gamma = 2 * (k + 3) * u;
         for (int i = 0; i < m; i++) {
