@@ -25,17 +25,11 @@ class TrainableSubsetTest {
     }
 
     static Transformer model(ModelConfig c) {
-        Transformer net = new Transformer(c);
-        net.initialize(new Rng(5));
-        for (int i = 0; i < net.parameters().data().length; i++) net.parameters().data()[i] *= 4;
-        return net;
+        return TestModels.scaled(c, 5, 4);
     }
 
     static int[] tokens(int vocab, int n, long seed) {
-        Rng r = new Rng(seed);
-        int[] t = new int[n];
-        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
-        return t;
+        return TestModels.tokens(vocab, n, seed);
     }
 
     /** The MLP of the last layer and the final norm train; everything else is frozen. */

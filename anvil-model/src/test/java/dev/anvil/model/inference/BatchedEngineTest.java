@@ -1,8 +1,8 @@
 package dev.anvil.model.inference;
 
 import dev.anvil.core.autograd.Tape;
-import dev.anvil.core.random.Rng;
 import dev.anvil.model.ModelConfig;
+import dev.anvil.model.TestModels;
 import dev.anvil.model.Transformer;
 import dev.anvil.model.WeightSet;
 import org.junit.jupiter.api.Test;
@@ -29,18 +29,11 @@ class BatchedEngineTest {
     }
 
     static Transformer model(ModelConfig c) {
-        Transformer net = new Transformer(c);
-        net.initialize(new Rng(3));
-        // Larger weights than the 0.02 init so attention is not uniform and every path matters.
-        for (int i = 0; i < net.parameters().data().length; i++) net.parameters().data()[i] *= 6;
-        return net;
+        return TestModels.scaled(c, 3, 6);
     }
 
     static int[] tokens(int vocab, int n, long seed) {
-        Rng r = new Rng(seed);
-        int[] t = new int[n];
-        for (int i = 0; i < n; i++) t[i] = r.nextInt(vocab);
-        return t;
+        return TestModels.tokens(vocab, n, seed);
     }
 
     /** Logits [T, vocab] of one sequence through the tape (B = 1, gradients off). */
