@@ -173,6 +173,10 @@ record GemmTuning(int kc, int nc, int inPlaceRowsPerSet, int l1dWayBytes, int ta
      * each task wider chunks, so a strip of A loaded into L1 feeds more panels. Measured on the
      * quiet 2-core Sapphire Rapids machine (GFLOP/s, 2 threads, medians of 3): 4 → 1024³ 260,
      * 2048³ 273, 256×2304×768 254, 768×3072×768 281; 2 → 276, 289, 250, 288; 1 → 275, 288, 189, 220.
+     * On Zen 4 (2 threads, wall clock against OpenBLAS in the same run, load 0.3–2.2, three
+     * rounds, A packed): 1 → 1024³ 0.97, 1.00, 1.78; 2048³ 0.97, 0.91, 0.95; 2 → 0.92, 1.03,
+     * 0.94; 0.97, 0.85, 0.70; 4 → 0.98, 0.89, 0.86; 0.87, 0.87, 1.61. One may edge out two there,
+     * within the noise, and cost 256×2304×768 a quarter on Intel: two stays everywhere.
      */
     static GemmTuning select(Cpu cpu) {
         int inPlaceRowsPerSet = cpu.l1dWays();
