@@ -31,6 +31,14 @@ final class F32ArrayWeight extends F32Weight {
     public void matMul(float[] in, int inOff, int N, float[] out, int outOff) {
         if (N == 1) {
             matVec(in, inOff, out, outOff);
+        } else if (N <= SMALL_BATCH) {
+            check("matMul", "in", in, inOff, (long) N * cols, "out", out, outOff, (long) N * rows);
+            // The rows are floats already: the tiles read them in place.
+            forRowGroups((r0, r1) -> {
+                for (int r = r0; r < r1; r += ROW_GROUP) {
+                    SmallBatchDot.rows(data, offset + r * cols, Math.min(ROW_GROUP, r1 - r), cols, in, inOff, N, out, outOff, rows, r);
+                }
+            });
         } else {
             Gemm.sgemm(false, true, N, rows, cols, 1f, in, inOff, cols, data, offset, cols, 0f, out, outOff, rows);
         }

@@ -139,6 +139,40 @@ class WeightTest {
         }
     }
 
+    /**
+     * A batched decode step's product gives each input the same bits whichever inputs share the
+     * batch and wherever it sits: the 4×4 register tiles, the 4×1 remainder and the row remainder
+     * add every (row, input) pair in one order. (The engine's "batchmates do not change a
+     * sequence" rests on this.)
+     */
+    @Test
+    void aSmallBatchGivesEachInputTheSameBitsWhateverItsBatchmates() {
+        Rng rng = new Rng(11);
+        for (Case c : List.of(new Case(DType.F32, 38, 770), new Case(DType.Q4_0, 38, 768), new Case(DType.BF16, 7, 100))) {
+            float[] values = gaussian(rng, c.rows() * c.cols());
+            Weight w = c.dtype() == DType.F32 ? Weight.of(Tensor.of(values, c.rows(), c.cols())) : Weight.quantize(c.dtype(), values, 0, c.rows(), c.cols());
+            int N = 17, cols = c.cols(), rows = c.rows();
+            float[] in = gaussian(rng, N * cols);
+            float[] out = new float[N * rows];
+            w.matMul(in, 0, N, out, 0);
+            // The same inputs rotated by 5, and the last input in a batch of 6 with others.
+            float[] rotated = new float[N * cols];
+            for (int n = 0; n < N; n++) System.arraycopy(in, n * cols, rotated, ((n + 5) % N) * cols, cols);
+            float[] rotatedOut = new float[N * rows];
+            w.matMul(rotated, 0, N, rotatedOut, 0);
+            float[] six = gaussian(rng, 6 * cols);
+            System.arraycopy(in, 16 * cols, six, 5 * cols, cols);
+            float[] sixOut = new float[6 * rows];
+            w.matMul(six, 0, 6, sixOut, 0);
+            for (int n = 0; n < N; n++) {
+                for (int r = 0; r < rows; r++) {
+                    assertThat(rotatedOut[((n + 5) % N) * rows + r]).as(c + " input " + n + " row " + r + " rotated").isEqualTo(out[n * rows + r]);
+                }
+            }
+            for (int r = 0; r < rows; r++) assertThat(sixOut[5 * rows + r]).as(c + " row " + r + " in a batch of six").isEqualTo(out[16 * rows + r]);
+        }
+    }
+
     private static void checkDequantize(Weight w, float[] ref, String what) {
         int rows = w.rows(), cols = w.cols();
         float[] all = new float[rows * cols + 3];
@@ -156,7 +190,7 @@ class WeightTest {
 
     private static void checkProducts(Weight w, float[] ref, Rng rng, String what) {
         int rows = w.rows(), cols = w.cols();
-        for (int N : new int[] {1, 2, 3, 4, 5, 17}) {
+        for (int N : new int[] {1, 2, 3, 4, 5, 17, 24, 25}) {
             float[] in = gaussian(rng, 2 + N * cols);
             float[] out = new float[1 + N * rows];
             if (N == 1) w.matVec(in, 2, out, 1);
