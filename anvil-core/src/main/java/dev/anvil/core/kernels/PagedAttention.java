@@ -1,6 +1,8 @@
 package dev.anvil.core.kernels;
 
 import dev.anvil.core.compute.ComputePool;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal attention of query rows against keys and values held in fixed-size blocks (a paged KV
@@ -10,12 +12,15 @@ import dev.anvil.core.compute.ComputePool;
  * <p>Row r belongs to the sequence whose block table is {@code tables[table[r]]} and sits at
  * position {@code positions[r]} of it; it attends to that sequence's positions 0…positions[r]
  * (its own key must already be in the cache). Position p of a sequence is slot p mod S of block
- * ⌊p / S⌋ (S = {@code blockSize}); inside a block array, the keys are [Hkv, S, D] from
- * {@code keyOff} — kv head g's key of a slot at {@code keyOff + (g·S + slot)·D} — and the values
- * likewise from {@code valueOff}. Head-major, so one head's keys of a block are one contiguous
- * run that the (row, head) task streams through (slot-major, with the heads interleaved, every
- * key was a 3 KB stride away from the previous and attention ran at a third of the matrix
- * products' bytes per second). Query head h reads kv head h / (H / Hkv) (grouped-query attention).
+ * ⌊p / S⌋ (S = {@code blockSize}); {@link #store} writes them, the one place that knows the
+ * layout. Inside a block array the keys are [Hkv, D, S] from {@code keyOff} — element d of kv
+ * head g's key of a slot at {@code keyOff + (g·D + d)·S + slot} — and the values [Hkv, S, D] from
+ * {@code valueOff}. Keys transposed, so a block's scores are D broadcast-FMAs over S slots at
+ * once, Σ_d q[d]·K[d, slots], with no per-key lane reduction (a dot product per key spent more
+ * on adding its lanes than on multiplying: 64 elements, 4 FMAs and a reduction tree). Values
+ * slot-major: each weight e_s adds a contiguous row, acc += e_s·V[s]. Head-major both, so one
+ * head's block is one contiguous run the (row, head) task streams through. Query head h reads
+ * kv head h / (H / Hkv) (grouped-query attention).
  *
  * <p>The softmax streams over blocks (running max m and sum l, as in FlashAttention): a block's
  * scores s are computed, m' = max(m, max s), the accumulator and l are rescaled by e^(m − m'),
@@ -45,7 +50,7 @@ public final class PagedAttention {
         }
         int group = H / Hkv;
         ComputePool.shared().parallelFor(rows * H, GRAIN, (i0, i1) -> {
-            float[] scores = new float[blockSize], acc = new float[D];
+            float[] scores = new float[blockSize + LANES], acc = new float[D];
             for (int i = i0; i < i1; i++) {
                 int r = i / H, h = i % H, g = h / group, last = positions[r];
                 float[][] blocks = tables[table[r]];
@@ -56,26 +61,72 @@ public final class PagedAttention {
                     float[] blk = blocks[b];
                     int n = Math.min(blockSize, last + 1 - first);
                     float blockMax = Float.NEGATIVE_INFINITY;
-                    for (int s = 0; s < n; s++) {
-                        float sc = VectorMath.dot(q, qAt, blk, keyOff + (g * blockSize + s) * D, D) * scale;
-                        scores[s] = sc;
-                        blockMax = Math.max(blockMax, sc);
-                    }
+                    blockScores(q, qAt, blk, keyOff + g * D * blockSize, blockSize, n, D, scale, scores);
+                    for (int s = 0; s < n; s++) blockMax = Math.max(blockMax, scores[s]);
                     float mNew = Math.max(m, blockMax);
                     if (m != Float.NEGATIVE_INFINITY && m != mNew) {
                         float correction = (float) Math.exp(m - mNew);
                         l *= correction;
                         VectorMath.scale(acc, 0, acc, 0, correction, D);
                     }
-                    for (int s = 0; s < n; s++) {
-                        float e = (float) Math.exp(scores[s] - mNew);
-                        l += e;
-                        VectorMath.axpy(acc, 0, e, blk, valueOff + (g * blockSize + s) * D, D);
-                    }
+                    l += VectorMath.expShiftedInto(scores, 0, scores, 0, n, mNew);
+                    for (int s = 0; s < n; s++) VectorMath.axpy(acc, 0, scores[s], blk, valueOff + (g * blockSize + s) * D, D);
                     m = mNew;
                 }
                 VectorMath.scale(out, outOff + (r * H + h) * D, acc, 0, 1 / l, D);
             }
         });
+    }
+
+    private static final VectorSpecies<Float> SPECIES = VectorMath.SPECIES;
+    private static final int LANES = VectorMath.LANES;
+
+    /**
+     * scores[s] = scale·Σ_d q[qAt + d]·K[d, s] for slots s < n of one head's transposed keys at
+     * {@code kAt} (K[d, s] = blk[kAt + d·S + s]). A vector of slots at a time, four accumulators
+     * over d (d mod 4) added as (a0 + a1) + (a2 + a3). A vector may run past n inside the block
+     * (those lanes read stale slots and are never used; {@code scores} has LANES spare); slots
+     * past the block's last whole vector run the same arithmetic per slot, so a score's bits do
+     * not depend on which lane computed it.
+     */
+    static void blockScores(float[] q, int qAt, float[] blk, int kAt, int S, int n, int D, float scale, float[] scores) {
+        int s = 0;
+        for (; s < n && s + LANES <= S; s += LANES) {
+            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+            int at = kAt + s, d = 0;
+            for (; d + 4 <= D; d += 4, at += 4 * S) {
+                a0 = FloatVector.fromArray(SPECIES, blk, at).fma(FloatVector.broadcast(SPECIES, q[qAt + d]), a0);
+                a1 = FloatVector.fromArray(SPECIES, blk, at + S).fma(FloatVector.broadcast(SPECIES, q[qAt + d + 1]), a1);
+                a2 = FloatVector.fromArray(SPECIES, blk, at + 2 * S).fma(FloatVector.broadcast(SPECIES, q[qAt + d + 2]), a2);
+                a3 = FloatVector.fromArray(SPECIES, blk, at + 3 * S).fma(FloatVector.broadcast(SPECIES, q[qAt + d + 3]), a3);
+            }
+            for (; d < D; d++, at += S) a0 = FloatVector.fromArray(SPECIES, blk, at).fma(FloatVector.broadcast(SPECIES, q[qAt + d]), a0);
+            a0.add(a1).add(a2.add(a3)).mul(scale).intoArray(scores, s);
+        }
+        for (; s < n; s++) {
+            float a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+            int at = kAt + s, d = 0;
+            for (; d + 4 <= D; d += 4, at += 4 * S) {
+                a0 = Math.fma(blk[at], q[qAt + d], a0);
+                a1 = Math.fma(blk[at + S], q[qAt + d + 1], a1);
+                a2 = Math.fma(blk[at + 2 * S], q[qAt + d + 2], a2);
+                a3 = Math.fma(blk[at + 3 * S], q[qAt + d + 3], a3);
+            }
+            for (; d < D; d++, at += S) a0 = Math.fma(blk[at], q[qAt + d], a0);
+            scores[s] = ((a0 + a1) + (a2 + a3)) * scale;
+        }
+    }
+
+    /**
+     * Writes one position's keys and values (Hkv heads of D, head after head, from {@code k[kOff…]}
+     * and {@code v[vOff…]}) into slot {@code slot} of a block, in the layout {@link #forward} reads.
+     */
+    public static void store(float[] block, int keyOff, int valueOff, int blockSize, int slot,
+                             float[] k, int kOff, float[] v, int vOff, int Hkv, int D) {
+        for (int g = 0; g < Hkv; g++) {
+            int kg = keyOff + g * D * blockSize + slot;
+            for (int d = 0; d < D; d++) block[kg + d * blockSize] = k[kOff + g * D + d];
+            System.arraycopy(v, vOff + g * D, block, valueOff + (g * blockSize + slot) * D, D);
+        }
     }
 }

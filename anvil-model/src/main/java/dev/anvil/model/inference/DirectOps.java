@@ -253,14 +253,9 @@ final class DirectOps implements Ops<DirectOps.Rows> {
     @Override
     public Rows attention(int layer, Rows q, Rows k, Rows v, int heads, int kvHeads) {
         int kvW = pool.rowWidth(), S = pool.blockSize(), D = config.headDim(), keyOff = pool.keyOffset(layer), valueOff = pool.valueOffset(layer);
-        // Into the cache head-major ([Hkv, S, D] per block), the layout PagedAttention streams.
         for (int r = 0; r < rows; r++) {
-            float[] block = tables[sequenceOf[r]][positions[r] / S];
-            int slot = positions[r] % S;
-            for (int g = 0; g < kvHeads; g++) {
-                System.arraycopy(k.data, k.off + r * kvW + g * D, block, keyOff + (g * S + slot) * D, D);
-                System.arraycopy(v.data, v.off + r * kvW + g * D, block, valueOff + (g * S + slot) * D, D);
-            }
+            PagedAttention.store(tables[sequenceOf[r]][positions[r] / S], keyOff, valueOff, S, positions[r] % S,
+                    k.data, k.off + r * kvW, v.data, v.off + r * kvW, kvHeads, D);
         }
         Rows out = allocate(rows, heads * config.headDim());
         PagedAttention.forward(out.data, 0, q.data, q.off, rows, positions, sequenceOf, tables, S, keyOff, valueOff,

@@ -10,8 +10,9 @@ import java.util.ArrayDeque;
  * to sequences as they grow and taken back when they shrink or end (vLLM's PagedAttention
  * idea: memory follows the tokens actually cached, not the context each sequence might reach).
  *
- * <p>Inside a block, layer l's keys are [Hkv, blockSize, D] (head-major: each head's keys of
- * the block contiguous) at {@link #keyOffset}(l) and its values follow at {@link #valueOffset}(l). The pool never holds more than its byte budget; a
+ * <p>Inside a block, layer l's keys start at {@link #keyOffset}(l) and its values at
+ * {@link #valueOffset}(l), each Hkv·blockSize·D floats laid out as
+ * {@link dev.anvil.core.kernels.PagedAttention#store} writes them (head-major). The pool never holds more than its byte budget; a
  * request beyond it is refused with the numbers ({@link KvBudgetExceededException}) before any
  * state changes.
  */
