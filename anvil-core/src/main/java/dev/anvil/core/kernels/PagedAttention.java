@@ -70,7 +70,7 @@ public final class PagedAttention {
                         VectorMath.scale(acc, 0, acc, 0, correction, D);
                     }
                     l += VectorMath.expShiftedInto(scores, 0, scores, 0, n, mNew);
-                    for (int s = 0; s < n; s++) VectorMath.axpy(acc, 0, scores[s], blk, valueOff + (g * blockSize + s) * D, D);
+                    addWeightedValues(acc, scores, blk, valueOff + g * blockSize * D, n, D);
                     m = mNew;
                 }
                 VectorMath.scale(out, outOff + (r * H + h) * D, acc, 0, 1 / l, D);
@@ -114,6 +114,26 @@ public final class PagedAttention {
             }
             for (; d < D; d++, at += S) a0 = Math.fma(blk[at], q[qAt + d], a0);
             scores[s] = ((a0 + a1) + (a2 + a3)) * scale;
+        }
+    }
+
+    /**
+     * acc[j] += Σ_{s < n} e[s]·V[s, j] over one head's values of a block at {@code vAt} (V[s, j] =
+     * blk[vAt + s·D + j]): a vector of acc stays in a register across the slots, so each value
+     * is loaded once and acc once per block (an axpy per slot loaded and stored acc every slot).
+     * Per element the same fma sequence over s as an axpy per slot.
+     */
+    static void addWeightedValues(float[] acc, float[] e, float[] blk, int vAt, int n, int D) {
+        int j = 0;
+        for (; j + LANES <= D; j += LANES) {
+            FloatVector a = FloatVector.fromArray(SPECIES, acc, j);
+            for (int s = 0; s < n; s++) a = FloatVector.fromArray(SPECIES, blk, vAt + s * D + j).fma(FloatVector.broadcast(SPECIES, e[s]), a);
+            a.intoArray(acc, j);
+        }
+        for (; j < D; j++) {
+            float a = acc[j];
+            for (int s = 0; s < n; s++) a = Math.fma(e[s], blk[vAt + s * D + j], a);
+            acc[j] = a;
         }
     }
 
